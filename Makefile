@@ -1,0 +1,47 @@
+# polybot: the two commands are `make demo` and `make test` (README).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
+
+.PHONY: demo test lint format typecheck migrations-check install services-start services-stop services-status ci clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	@bash scripts/demo.sh
+
+test: install lint migrations-check
+	$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: install
+	@bash scripts/with_services.sh $(BIN)/python manage.py makemigrations --check --dry-run
+
+services-start: install
+	$(BIN)/python -m polybot.embedded start
+
+services-stop: install
+	$(BIN)/python -m polybot.embedded stop
+
+services-status: install
+	$(BIN)/python -m polybot.embedded status
+
+ci: test
+
+clean: services-stop
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .coverage

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from accounts.models import BotSettings
+from polybot.lib.types import TradingMode
+
+
+class BotSettingsForm(forms.ModelForm):
+    class Meta:
+        model = BotSettings
+        fields = [
+            "max_bet_amount",
+            "max_daily_loss",
+            "max_open_positions",
+            "risk_level",
+            "paper_starting_balance",
+            "auto_trade_enabled",
+        ]
+        help_texts = {
+            "max_bet_amount": "Largest notional (pUSD) a single order may have.",
+            "max_daily_loss": "Trading halts when the day's loss (since 00:00 UTC) exceeds this.",
+            "max_open_positions": "New positions are refused beyond this many.",
+            "paper_starting_balance": "Cash a paper account starts with (applies on the next reset).",
+            "auto_trade_enabled": "Let running strategies place orders.",
+        }
+
+    def clean_max_bet_amount(self) -> Decimal:
+        value: Decimal = self.cleaned_data["max_bet_amount"]
+        if value <= 0:
+            raise forms.ValidationError("Must be greater than zero.")
+        return value
+
+
+class TradingModeForm(forms.Form):
+    trading_mode = forms.ChoiceField(
+        choices=TradingMode.choices, widget=forms.RadioSelect
+    )
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(max_length=80, required=False)

@@ -1,0 +1,35 @@
+"""The Celery app (STYLE R28) and the system beat schedule (STYLE A2, R27).
+
+System schedules are code; ``manage.py setup_periodic_tasks`` writes them into
+django-celery-beat at start-up, where per-strategy schedules live as rows.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "polybot.settings.dev")
+
+app = Celery("polybot")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = [
+    Queue(name) for name in ("default", "sync", "strategies", "orders")
+]
+app.conf.task_routes = {
+    "markets.*": {"queue": "sync"},
+    "strategies.*": {"queue": "strategies"},
+    "orders.*": {"queue": "orders"},
+}
+app.autodiscover_tasks()
+
+# name -> (task, seconds, options). Names say when they run.
+SYSTEM_SCHEDULE: dict[str, tuple[str, float, dict[str, str]]] = {
+    "every-15s-system-heartbeat": (
+        "polybot.system_heartbeat",
+        15.0,
+        {"queue": "default"},
+    ),
+}

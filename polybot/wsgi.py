@@ -1,0 +1,10 @@
+"""Kept for management tooling; production serves ASGI (polybot.asgi)."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "polybot.settings.dev")
+application = get_wsgi_application()
