@@ -292,9 +292,11 @@ class EmbeddedRedis:
         pid = self._pid()
         if pid is None:
             return False
-        with contextlib.suppress(OSError):
-            with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
-                s.sendall(b"SHUTDOWN NOSAVE\r\n")
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection(("127.0.0.1", self.port), timeout=2) as s,
+        ):
+            s.sendall(b"SHUTDOWN NOSAVE\r\n")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and self._pid() is not None:
             time.sleep(0.05)
