@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.contrib import admin
 
 from alerts.models import Alert, Notification
+from polybot.admin import HTTPS_URL_FIELDS
 
 
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = (
         "name",
         "user",

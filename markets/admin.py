@@ -11,11 +11,12 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from markets.models import Event, Market, MarketSnapshot, Outcome
-from polybot.admin import ReadOnlyAdmin
+from polybot.admin import HTTPS_URL_FIELDS, ReadOnlyAdmin
 
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = (
         "title",
         "category",
@@ -68,6 +69,7 @@ class MarketForm(forms.ModelForm):
 @admin.register(Market)
 class MarketAdmin(admin.ModelAdmin):
     form = MarketForm
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = (
         "question",
         "status",

@@ -11,7 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
+
+# Venue URLs are https; say so instead of relying on Django 5's http default.
+HTTPS_URL_FIELDS: dict[type[models.Field], dict[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
