@@ -24,7 +24,11 @@ def api_key_get_active(*, raw_key: str) -> ApiKey | None:
 
 
 def api_key_list(*, user: User) -> QuerySet[ApiKey]:
-    return ApiKey.objects.filter(user=user).order_by("-created_at")
+    return ApiKey.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def api_key_get(*, user: User, api_key_id: int) -> ApiKey | None:
+    return api_key_list(user=user).filter(pk=api_key_id).first()
 
 
 def wallet_list(*, user: User) -> QuerySet[Wallet]:

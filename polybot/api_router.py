@@ -1,18 +1,57 @@
-"""The API's URLs: DRF router for read-only resources, command views beside it (STYLE R21)."""
+"""The API's URLs (STYLE R21): the router for read-only resources, command
+views beside it. Mounted at /api/v1/ and, as an alias, at /api/."""
 
 from __future__ import annotations
 
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from typing import Any
+
+from django.urls import URLPattern, path, re_path
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from accounts.api.views import SessionApi
+from accounts.api.views import (
+    ApiKeyCreateApi,
+    ApiKeyRevokeApi,
+    ApiKeyViewSet,
+    SessionApi,
+)
+from alerts.api.views import NotificationReadApi, NotificationViewSet
+from polybot.api.docs import ApiDocsView
+from polybot.api.routing import by_method
 
-router = DefaultRouter(trailing_slash="/?")
+# No format suffixes (/notifications.json): JSON is the only format.
+router = DefaultRouter(trailing_slash="/?", use_regex_path=True)
+router.include_format_suffixes = False
+router.register("notifications", NotificationViewSet, basename="notification")
+
+
+def _route(regex: str, view: Any, name: str) -> URLPattern:
+    """A command's URL, with the optional trailing slash the router's have."""
+    return re_path(rf"^{regex}/?$", view, name=name)
+
 
 urlpatterns = [
-    path("auth/session", SessionApi.as_view(), name="auth-session"),
+    _route("auth/session", SessionApi.as_view(), name="auth-session"),
+    # Listing keys is a ViewSet's job, creating and revoking are commands:
+    # one URL each, split by method.
+    _route(
+        "auth/api-keys",
+        by_method(ApiKeyViewSet.as_view({"get": "list"}), ApiKeyCreateApi.as_view()),
+        name="api-key-list",
+    ),
+    _route(
+        r"auth/api-keys/(?P<pk>[0-9]+)",
+        by_method(
+            ApiKeyViewSet.as_view({"get": "retrieve"}), ApiKeyRevokeApi.as_view()
+        ),
+        name="api-key-detail",
+    ),
+    _route(
+        r"notifications/(?P<notification_id>[0-9]+)/read",
+        NotificationReadApi.as_view(),
+        name="notification-read",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
 ]

@@ -4,6 +4,7 @@ right status, and nothing — not even a bug — shows a stack trace."""
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -18,34 +19,29 @@ from polybot.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
 
-# DRF's default codes, renamed to the ones our API documents.
-_CODES: dict[type[drf.APIException], tuple[str, str | None]] = {
-    drf.ParseError: ("malformed_request", None),
-    drf.ValidationError: ("validation_error", "The request is invalid."),
-    drf.NotAuthenticated: ("unauthorized", None),
-    drf.AuthenticationFailed: ("unauthorized", None),
-    drf.PermissionDenied: ("forbidden", None),
-    drf.NotFound: ("not_found", None),
-    drf.MethodNotAllowed: ("method_not_allowed", None),
-    drf.NotAcceptable: ("not_acceptable", None),
-    drf.UnsupportedMediaType: ("unsupported_media_type", None),
-    drf.Throttled: ("rate_limited", None),
-}
-
+VALIDATION_ERROR = "The request is invalid."
 INTERNAL_ERROR = (
     "Something went wrong on our side. The error has been logged with this request id."
 )
 
+# DRF's exceptions, with the codes our API documents. Checked in order with
+# isinstance, so subclasses (a custom ValidationError) keep their family's code.
+_CODES: tuple[tuple[type[drf.APIException], str], ...] = (
+    (drf.ParseError, "malformed_request"),
+    (drf.ValidationError, "validation_error"),
+    (drf.NotAuthenticated, "unauthorized"),
+    (drf.AuthenticationFailed, "unauthorized"),
+    (drf.PermissionDenied, "forbidden"),
+    (drf.NotFound, "not_found"),
+    (drf.MethodNotAllowed, "method_not_allowed"),
+    (drf.NotAcceptable, "not_acceptable"),
+    (drf.UnsupportedMediaType, "unsupported_media_type"),
+    (drf.Throttled, "rate_limited"),
+)
+
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
-    if isinstance(exc, Http404):
-        exc = drf.NotFound()
-    elif isinstance(exc, PermissionDenied):
-        exc = drf.PermissionDenied()
-    elif isinstance(exc, DjangoValidationError):
-        exc = drf.ValidationError(
-            detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-        )
+    exc = _as_drf(exc)
 
     if isinstance(exc, ApplicationError):
         set_rollback()
@@ -55,28 +51,56 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
     if isinstance(exc, drf.APIException):
         set_rollback()
-        code, fixed_message = _CODES.get(type(exc), (str(exc.default_code), None))
-        headers: dict[str, str] = {}
-        if isinstance(exc, drf.Throttled) and exc.wait is not None:
-            headers["Retry-After"] = str(int(exc.wait) + 1)
-        if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
-            headers["WWW-Authenticate"] = 'Bearer realm="api"'
-            exc.status_code = 401
-        details: Any = exc.detail if isinstance(exc, drf.ValidationError) else {}
-        message = fixed_message or _message_of(exc.detail)
-        return Response(
-            error(message, code, details), status=exc.status_code, headers=headers
-        )
+        return _api_error(exc)
 
     # A bug. Log it with its trace; tell the client only that it happened.
-    logger.exception("Unhandled API error")
+    logger.exception("Unhandled API error", exc_info=exc)
     set_rollback()
     return Response(error(INTERNAL_ERROR, "internal_error"), status=500)
 
 
+def _as_drf(exc: Exception) -> Exception:
+    """Django's own exceptions, as DRF's. Their messages are not passed on:
+    a 404's text could name what was looked up."""
+    if isinstance(exc, Http404):
+        return drf.NotFound()
+    if isinstance(exc, PermissionDenied):
+        return drf.PermissionDenied()
+    if isinstance(exc, DjangoValidationError):
+        return drf.ValidationError(
+            detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
+    return exc
+
+
+def _api_error(exc: drf.APIException) -> Response:
+    code = next(
+        (code for family, code in _CODES if isinstance(exc, family)),
+        str(exc.default_code),
+    )
+    headers: dict[str, str] = {}
+    details: Any = {}
+    status = exc.status_code
+    message = _message_of(exc.detail)
+
+    if isinstance(exc, drf.ValidationError):
+        message, details = VALIDATION_ERROR, exc.detail
+    elif isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
+        # DRF turns these into a 403 when the first authenticator cannot name
+        # a scheme; the API always says 401 and names Bearer.
+        status = 401
+        headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    elif isinstance(exc, drf.Throttled):
+        retry_after = max(1, math.ceil(exc.wait)) if exc.wait is not None else 1
+        headers["Retry-After"] = str(retry_after)
+        details = {"retry_after": retry_after}
+
+    return Response(error(message, code, details), status=status, headers=headers)
+
+
 def _message_of(detail: Any) -> str:
     if isinstance(detail, list) and detail:
-        return str(detail[0])
+        return _message_of(detail[0])
     if isinstance(detail, dict) and detail:
         return _message_of(next(iter(detail.values())))
     return str(detail)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "polybot.middleware.RequestIdMiddleware",
+    "polybot.api.middleware.CamelCaseQueryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "polybot.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -208,13 +209,13 @@ REST_FRAMEWORK = {
         "polybot.api.permissions.ApiKeyScopePermission",
     ],
     "DEFAULT_RENDERER_CLASSES": ["polybot.api.renderers.EnvelopeRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "djangorestframework_camel_case.parser.CamelCaseJSONParser",
-    ],
+    # camelCase JSON only: any other body is a 415 (polybot.api.parsers).
+    "DEFAULT_PARSER_CLASSES": ["polybot.api.parsers.JsonParser"],
     "DEFAULT_PAGINATION_CLASS": "polybot.api.pagination.PagePagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "polybot.api.exceptions.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "polybot.api.schema.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["polybot.api.throttling.ApiRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": env.str("POLYBOT_API_RATE", default="600/min")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -224,10 +225,15 @@ SPECTACULAR_SETTINGS = {
     "Authenticate with the session or `Authorization: Bearer <api key>`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
     "CAMELIZE_NAMES": True,
+    "PREPROCESSING_HOOKS": ["polybot.api.schema.preprocess_endpoints"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
+        "polybot.api.schema.postprocess_schema",
     ],
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",
     "SWAGGER_UI_FAVICON_HREF": "/static/img/favicon.svg",
