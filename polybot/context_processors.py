@@ -8,23 +8,37 @@ from django.conf import settings
 from django.http import HttpRequest
 
 # Sections appear in the sidebar as they come to exist: (url name, label, icon).
+# The icon is a symbol id in templates/includes/_icons.html, without "i-".
 NAV_SECTIONS: list[tuple[str, str, str]] = [
     ("portfolio:dashboard", "Dashboard", "grid"),
     ("accounts:settings", "Settings", "settings"),
 ]
 
 
+def _active_section(request: HttpRequest) -> str | None:
+    """The section to highlight: an exact match, else the section that shares
+    the page's URL namespace (the password page lights up Settings)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return None
+    names = [name for name, _, _ in NAV_SECTIONS]
+    if match.view_name in names:
+        return match.view_name
+    return next(
+        (name for name in names if name.partition(":")[0] == match.namespace), None
+    )
+
+
 def shell(request: HttpRequest) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "nav_sections": NAV_SECTIONS,
+        "nav_active": _active_section(request),
+        "live_trading_enabled": settings.LIVE_TRADING_ENABLED,
+    }
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {
-            "nav_sections": NAV_SECTIONS,
-            "live_trading_enabled": settings.LIVE_TRADING_ENABLED,
-        }
+        return context
     from alerts.selectors import notification_unread_count
 
-    return {
-        "nav_sections": NAV_SECTIONS,
-        "live_trading_enabled": settings.LIVE_TRADING_ENABLED,
-        "unread_notifications": notification_unread_count(user=user),
-    }
+    context["unread_notifications"] = notification_unread_count(user=user)
+    return context

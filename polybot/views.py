@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -86,7 +87,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return JsonResponse(
             error("Something went wrong on our side.", "internal_error"), status=500
         )
-    return render(request, "errors/500.html", status=500)
+    # No request context: context processors query the database, which may be
+    # what just failed.
+    return HttpResponse(loader.get_template("errors/500.html").render(), status=500)
 
 
 def permission_denied(
