@@ -19,8 +19,10 @@ from alerts.api.views import NotificationReadApi, NotificationViewSet
 from polybot.api.docs import ApiDocsView
 from polybot.api.routing import by_method
 
+router = DefaultRouter()
+# DRF's constructor only takes "/" or "": the optional slash is set after.
+router.trailing_slash = "/?"
 # No format suffixes (/notifications.json): JSON is the only format.
-router = DefaultRouter(trailing_slash="/?", use_regex_path=True)
 router.include_format_suffixes = False
 router.register("notifications", NotificationViewSet, basename="notification")
 
