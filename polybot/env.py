@@ -14,7 +14,9 @@ import environ
 # .env.example leaves DATABASE_URL= blank. Only polybot's own names are touched.
 _OWN_PREFIXES = ("DJANGO_", "DATABASE_", "REDIS_", "CELERY_", "ENCRYPTION_", "POLYBOT_",
                  "POLYMARKET_", "SENTRY_", "LOG_")  # fmt: skip
-for _name in [n for n, v in os.environ.items() if v == "" and n.startswith(_OWN_PREFIXES)]:
+for _name in [
+    n for n, v in os.environ.items() if v == "" and n.startswith(_OWN_PREFIXES)
+]:
     del os.environ[_name]
 
 env = environ.FileAwareEnv()

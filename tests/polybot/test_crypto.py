@@ -30,25 +30,36 @@ def test_it_uses_a_fresh_nonce_each_time() -> None:
 
 def test_it_refuses_a_ciphertext_moved_to_another_field() -> None:
     sealed = crypto.encrypt("s3cret", context="wallet:1:api_secret")
-    with pytest.raises(crypto.SecretKeyError, match="cannot be decrypted with key id 'test'"):
+    with pytest.raises(
+        crypto.SecretKeyError, match="cannot be decrypted with key id 'test'"
+    ):
         crypto.decrypt(sealed.token, context="wallet:2:api_secret")
 
 
 def test_it_refuses_to_encrypt_without_a_master_key() -> None:
-    with override_settings(ENCRYPTION_KEY=""), pytest.raises(crypto.SecretKeyError) as exc:
+    with (
+        override_settings(ENCRYPTION_KEY=""),
+        pytest.raises(crypto.SecretKeyError) as exc,
+    ):
         crypto.encrypt("s3cret", context="c")
     assert str(exc.value) == crypto.SECRET_KEY_MISSING
 
 
 def test_it_refuses_a_malformed_master_key() -> None:
-    with override_settings(ENCRYPTION_KEY="too-short"), pytest.raises(crypto.SecretKeyError) as exc:
+    with (
+        override_settings(ENCRYPTION_KEY="too-short"),
+        pytest.raises(crypto.SecretKeyError) as exc,
+    ):
         crypto.encrypt("s3cret", context="c")
     assert str(exc.value) == crypto.SECRET_KEY_INVALID
 
 
 def test_it_refuses_the_wrong_key_with_a_clear_error() -> None:
     sealed = crypto.encrypt("s3cret", context="c")
-    with override_settings(ENCRYPTION_KEY=OTHER_KEY), pytest.raises(crypto.SecretKeyError) as exc:
+    with (
+        override_settings(ENCRYPTION_KEY=OTHER_KEY),
+        pytest.raises(crypto.SecretKeyError) as exc,
+    ):
         crypto.decrypt(sealed.token, context="c")
     assert str(exc.value) == crypto.SECRET_WRONG_KEY.format(key_id="test")
 
@@ -60,7 +71,10 @@ def test_it_reads_old_keys_during_rotation() -> None:
     with override_settings(ENCRYPTION_KEY=OTHER_KEY, ENCRYPTION_KEY_ID="k2",
                            ENCRYPTION_OLD_KEYS={"test": settings.ENCRYPTION_KEY}):  # fmt: skip
         assert crypto.decrypt(sealed.token, context="c") == "s3cret"
-    with override_settings(ENCRYPTION_KEY=OTHER_KEY, ENCRYPTION_KEY_ID="k2"), pytest.raises(crypto.SecretKeyError) as exc:
+    with (
+        override_settings(ENCRYPTION_KEY=OTHER_KEY, ENCRYPTION_KEY_ID="k2"),
+        pytest.raises(crypto.SecretKeyError) as exc,
+    ):
         crypto.decrypt(sealed.token, context="c")
     assert str(exc.value) == crypto.SECRET_KEY_UNKNOWN.format(key_id="test")
 
@@ -76,8 +90,12 @@ def test_it_stores_wallet_secrets_only_as_ciphertext() -> None:
         assert plaintext not in stored
     assert row.key_id == "test"
     assert row.private_key_fingerprint == crypto.fingerprint(PRIVATE_KEY)
-    assert services.credential_reveal(credential=row, field="private_key") == PRIVATE_KEY
-    assert services.credential_reveal(credential=row, field="api_passphrase") == "phrase"
+    assert (
+        services.credential_reveal(credential=row, field="private_key") == PRIVATE_KEY
+    )
+    assert (
+        services.credential_reveal(credential=row, field="api_passphrase") == "phrase"
+    )
 
 
 def test_it_rotates_credentials_to_the_current_key() -> None:
@@ -92,4 +110,7 @@ def test_it_rotates_credentials_to_the_current_key() -> None:
         assert row.key_id == "k2"
         assert row.private_key_encrypted.startswith("k2$")
     with override_settings(ENCRYPTION_KEY=OTHER_KEY, ENCRYPTION_KEY_ID="k2"):
-        assert services.credential_reveal(credential=row, field="private_key") == PRIVATE_KEY
+        assert (
+            services.credential_reveal(credential=row, field="private_key")
+            == PRIVATE_KEY
+        )

@@ -72,7 +72,9 @@ def test_it_refuses_a_port_held_by_another_process(tmp_path: Path) -> None:
         squatter.listen()
         port = squatter.getsockname()[1]
         redis = embedded.EmbeddedRedis(var_dir=tmp_path, port=port)
-        with pytest.raises(embedded.EmbeddedServiceError, match=f"port {port} is taken"):
+        with pytest.raises(
+            embedded.EmbeddedServiceError, match=f"port {port} is taken"
+        ):
             redis.start()
 
 

@@ -22,7 +22,9 @@ def test_healthz_answers_without_login(client: Client) -> None:
     assert response.json() == {"status": "ok"}
 
 
-def test_readyz_reports_every_component_and_is_not_ready_without_heartbeats(client: Client) -> None:
+def test_readyz_reports_every_component_and_is_not_ready_without_heartbeats(
+    client: Client,
+) -> None:
     response = client.get("/readyz")
     assert response.status_code == 503
     body = response.json()
@@ -44,7 +46,9 @@ def test_readyz_is_ready_when_every_process_beats(client: Client) -> None:
 def test_readyz_flags_a_stale_heartbeat(client: Client, settings) -> None:
     for component in ("worker", "beat", "stream"):
         heartbeat_write(component)
-    stale = (utc_now() - timedelta(seconds=settings.HEARTBEAT_STALE_AFTER + 5)).isoformat()
+    stale = (
+        utc_now() - timedelta(seconds=settings.HEARTBEAT_STALE_AFTER + 5)
+    ).isoformat()
     cache.set("heartbeat:stream", stale)
     response = client.get("/readyz")
     assert response.status_code == 503
@@ -62,13 +66,19 @@ def test_the_system_heartbeat_task_marks_the_worker_alive() -> None:
 def test_setup_periodic_tasks_is_idempotent_and_removes_stale_system_entries() -> None:
     call_command("setup_periodic_tasks")
     call_command("setup_periodic_tasks")
-    names = set(PeriodicTask.objects.filter(name__startswith="every-").values_list("name", flat=True))
+    names = set(
+        PeriodicTask.objects.filter(name__startswith="every-").values_list(
+            "name", flat=True
+        )
+    )
     assert names == set(SYSTEM_SCHEDULE)
     task = PeriodicTask.objects.get(name="every-15s-system-heartbeat")
     assert task.task == "polybot.system_heartbeat"
     assert task.interval.every == 15
 
-    PeriodicTask.objects.create(name="every-hour-gone", task="x", interval=task.interval)
+    PeriodicTask.objects.create(
+        name="every-hour-gone", task="x", interval=task.interval
+    )
     call_command("setup_periodic_tasks")
     assert not PeriodicTask.objects.filter(name="every-hour-gone").exists()
 

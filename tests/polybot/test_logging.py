@@ -10,12 +10,20 @@ from polybot.request_context import request_id_var
 def test_it_redacts_private_keys_and_secrets() -> None:
     key = "0x" + "ab" * 32
     assert redact(f"signing with {key}") == "signing with 0x[REDACTED-64]"
-    assert redact("api_secret=abc123 passphrase: hunter2") == "api_secret=[REDACTED] passphrase: [REDACTED]"
-    assert redact("Authorization: Bearer pb_1234abcd_zzzzzzzzzzzzzzzzzzzzzzzz") == "Authorization [REDACTED] pb_[REDACTED]"
+    assert (
+        redact("api_secret=abc123 passphrase: hunter2")
+        == "api_secret=[REDACTED] passphrase: [REDACTED]"
+    )
+    assert (
+        redact("Authorization: Bearer pb_1234abcd_zzzzzzzzzzzzzzzzzzzzzzzz")
+        == "Authorization [REDACTED] pb_[REDACTED]"
+    )
 
 
 def test_it_writes_json_with_the_request_id_and_no_secret() -> None:
-    record = logging.LogRecord("polybot", logging.INFO, __file__, 1, "key %s", ("0x" + "cd" * 32,), None)
+    record = logging.LogRecord(
+        "polybot", logging.INFO, __file__, 1, "key %s", ("0x" + "cd" * 32,), None
+    )
     token = request_id_var.set("req-42")
     try:
         RequestIdFilter().filter(record)
