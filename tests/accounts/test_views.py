@@ -105,7 +105,7 @@ def test_it_renders_the_settings_page(client_logged_in: Client, user: User) -> N
     assert response.status_code == 200
     html = response.content.decode()
     assert 'name="max_bet_amount"' in html
-    assert 'value="42' in html
+    assert 'value="42.00"' in html  # not the stored 42.000000
     assert f'action="{reverse("accounts:trading_mode")}"' in html
     assert "POLYBOT_LIVE_TRADING_ENABLED" in html
 
