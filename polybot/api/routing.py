@@ -41,6 +41,12 @@ def by_method(*views: View) -> View:
         response["Allow"] = allow
         return response
 
+    # Named after its views, for resolver matches, logs and Sentry.
+    dispatch.__name__ = dispatch.__qualname__ = "_or_".join(
+        view.cls.__name__  # type: ignore[attr-defined]
+        for view in views
+    )
+    dispatch.__module__ = views[0].__module__
     # Each DRF view does its own CSRF check (SessionAuthentication), so the
     # middleware's check must skip this wrapper as it skips the views.
     dispatch.csrf_exempt = True  # type: ignore[attr-defined]
