@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
 from polybot.api.envelope import error
@@ -84,7 +85,14 @@ def _api_error(exc: drf.APIException) -> Response:
     message = _message_of(exc.detail)
 
     if isinstance(exc, drf.ValidationError):
-        message, details = VALIDATION_ERROR, exc.detail
+        # Always an object keyed by field: a bare list of messages is about
+        # the request as a whole, as DRF's own "non_field_errors" are.
+        message = VALIDATION_ERROR
+        details = (
+            exc.detail
+            if isinstance(exc.detail, dict)
+            else {api_settings.NON_FIELD_ERRORS_KEY: exc.detail}
+        )
     elif isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
         # DRF turns these into a 403 when the first authenticator cannot name
         # a scheme; the API always says 401 and names Bearer.

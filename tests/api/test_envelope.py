@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.test import Client
 
 from accounts.models import User
@@ -114,3 +115,17 @@ def test_a_no_content_response_has_an_empty_body(
     assert response.status_code == 204
     assert response.content == b""
     assert response["X-Request-ID"]
+
+
+def test_the_request_id_reaches_the_envelope_under_asgi(async_client, user):
+    # Production runs under daphne: the id must survive Django's sync/async hops.
+    async_client.force_login(user)
+
+    async def get():
+        return await async_client.get(SESSION_URL, headers={"X-Request-ID": "asgi-1"})
+
+    response = async_to_sync(get)()
+
+    assert response.status_code == 200
+    assert response["X-Request-ID"] == "asgi-1"
+    assert response.json()["requestId"] == "asgi-1"

@@ -76,6 +76,15 @@ ORDER_TOO_LARGE = "Order would exceed the position limit."
                 "details": {"limitPrice": ["Must be below 1."]},
             },
         ),
+        (
+            ValidationError("Markets must be open to trade."),
+            400,
+            {
+                "error": "The request is invalid.",
+                "code": "validation_error",
+                "details": {"nonFieldErrors": ["Markets must be open to trade."]},
+            },
+        ),
     ],
     ids=[
         "application",
@@ -85,6 +94,7 @@ ORDER_TOO_LARGE = "Order would exceed the position limit."
         "http404",
         "permission",
         "django-validation",
+        "bare-validation",
     ],
 )
 def test_exceptions_become_the_error_envelope(
