@@ -6,8 +6,10 @@ fast and deterministic differs: eager Celery and a cheap password hasher.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from .base import *  # noqa: F403
-from .base import CACHES, CHANNEL_LAYERS, REDIS_URL
+from .base import CACHES, CHANNEL_LAYERS, REDIS_URL, env
 
 SECRET_KEY = "test-secret-key-not-for-production"
 DEBUG = False
@@ -17,10 +19,22 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # A fixed test key, so encryption is exercised exactly as in production.
 ENCRYPTION_KEY = "dGVzdC1rZXktMzItYnl0ZXMtbG9uZy0xMjM0NTY3ODk="
 ENCRYPTION_KEY_ID = "test"
-# Separate key prefixes keep a running demo's cache and groups apart.
+
+
+def _redis_db(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+# Tests flush their Redis database between tests, so they get one of their
+# own: a running demo on the same server (database 0) is never wiped.
+TEST_REDIS_URL = _redis_db(REDIS_URL, env.int("POLYBOT_TEST_REDIS_DB", default=15))
+CACHES["default"]["LOCATION"] = TEST_REDIS_URL
 CACHES["default"]["KEY_PREFIX"] = "polybot-test"
+CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [TEST_REDIS_URL]
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "polybot-test:channels"
-TEST_REDIS_URL = REDIS_URL
+CELERY_BROKER_URL = TEST_REDIS_URL
+CELERY_RESULT_BACKEND = TEST_REDIS_URL
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
