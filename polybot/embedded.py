@@ -67,7 +67,7 @@ def _package_dir(name: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def _port_open(port: int) -> bool:
+def port_open(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
@@ -76,7 +76,7 @@ def _port_open(port: int) -> bool:
 def _wait_for_port(port: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _port_open(port):
+        if port_open(port):
             return True
         time.sleep(0.1)
     return False
@@ -142,7 +142,7 @@ class EmbeddedPostgres:
         if self.is_running():
             self._ensure_database()
             return False
-        if _port_open(self.port):
+        if port_open(self.port):
             raise EmbeddedServiceError(
                 f"port {self.port} is taken by another process; set "
                 "POLYBOT_EMBEDDED_PG_PORT or DATABASE_URL"
@@ -259,12 +259,12 @@ class EmbeddedRedis:
         return pid
 
     def is_running(self) -> bool:
-        return self._pid() is not None and _port_open(self.port)
+        return self._pid() is not None and port_open(self.port)
 
     def start(self) -> bool:
         if self.is_running():
             return False
-        if _port_open(self.port):
+        if port_open(self.port):
             raise EmbeddedServiceError(
                 f"port {self.port} is taken by another process; set "
                 "POLYBOT_EMBEDDED_REDIS_PORT or REDIS_URL"
