@@ -1,0 +1,678 @@
+"""Venue JSON → typed models (STYLE R13), shared by REST and WebSocket clients.
+
+Two levels of failure, kept apart on purpose:
+
+* A *frame* that is not JSON at all (garbage bytes, truncated text, a bare
+  scalar) raises ``PolymarketParseError``: the caller cannot tell what it
+  missed, so it should treat the connection as suspect.
+* An *object* inside a valid frame that lacks a field or has a wrong type is
+  skipped and counted in ``ParseStats`` (``skipped_malformed`` plus a short
+  reason in ``errors``); an unknown ``event_type`` is skipped and counted in
+  ``skipped_unknown``. One odd object must not cost us the rest of a batch.
+
+The ``parse_*`` functions for single objects (``parse_book_snapshot``,
+``parse_trade``, ``parse_open_order``) raise ``PolymarketParseError`` on a
+malformed object, which is what the REST clients want. Nothing here raises
+any other exception type.
+
+Numbers: the venue writes prices and sizes as strings (".48", "0.5", "200"),
+sometimes as JSON numbers; both become ``Decimal`` without a float round trip.
+Times: unix seconds or milliseconds, as string or number, become aware UTC.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from polybot.polymarket.errors import PolymarketParseError
+from polybot.polymarket.models import (
+    BestBidAskEvent,
+    BookEvent,
+    BookSnapshot,
+    EventMessage,
+    LastTradePriceEvent,
+    MakerOrderFill,
+    MarketEvent,
+    MarketResolvedEvent,
+    NewMarketEvent,
+    OpenOrder,
+    ParseStats,
+    PriceChange,
+    PriceChangeEvent,
+    PriceLevel,
+    Side,
+    TickSizeChangeEvent,
+    Trade,
+    TradeStatus,
+    UserEvent,
+    UserOrderEvent,
+    UserTradeEvent,
+)
+
+__all__ = [
+    "parse_book_snapshot",
+    "parse_decimal",
+    "parse_market_message",
+    "parse_open_order",
+    "parse_timestamp",
+    "parse_trade",
+    "parse_user_message",
+]
+
+# Keepalive frames are plain text, not JSON; the ws client tracks them itself.
+_KEEPALIVE_FRAMES = frozenset({"PING", "PONG"})
+# ParseStats lives as long as a connection; keep its error list bounded.
+_MAX_ERRORS = 100
+# Unix times above this are milliseconds (1e11 seconds is the year 5138).
+_MS_THRESHOLD = Decimal("1e11")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MISSING: Any = object()
+_T = TypeVar("_T")
+
+
+# --- field helpers ---------------------------------------------------------------
+
+
+def _fail(message: str) -> PolymarketParseError:
+    return PolymarketParseError(message)
+
+
+def _mapping(value: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _fail(f"{what}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def _get(obj: Mapping[str, Any], *keys: str, default: Any = _MISSING) -> Any:
+    """The first of ``keys`` present and not null (the venue renamed some
+    fields, e.g. ``matchtime`` → ``match_time``)."""
+    for key in keys:
+        value = obj.get(key)
+        if value is not None:
+            return value
+    if default is _MISSING:
+        raise _fail(f"missing field {keys[0]!r}")
+    return default
+
+
+def _str(obj: Mapping[str, Any], *keys: str, default: str | None = None) -> str:
+    value = _get(obj, *keys, default=_MISSING if default is None else default)
+    # Ids sometimes arrive as JSON numbers (Gamma ids, event ids); they are
+    # still identifiers, so keep them as text. Booleans are never ids.
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise _fail(f"field {keys[0]!r}: expected a string, got {type(value).__name__}")
+    return str(value)
+
+
+def parse_decimal(value: object, field: str = "value") -> Decimal:
+    """A venue number (".48", "200", 0.5, 3) as a finite ``Decimal``.
+
+    Raises ``PolymarketParseError`` for anything else (bools, "", "abc", NaN)."""
+    if isinstance(value, bool):
+        raise _fail(f"field {field!r}: expected a number, got bool")
+    try:
+        if isinstance(value, Decimal):
+            result = value
+        elif isinstance(value, int):
+            result = Decimal(value)
+        elif isinstance(value, float):
+            # repr gives the shortest round-tripping text: 0.1 → "0.1", not 0.1000…055.
+            result = Decimal(repr(value))
+        elif isinstance(value, str):
+            result = Decimal(value.strip())
+        else:
+            raise _fail(
+                f"field {field!r}: expected a number, got {type(value).__name__}"
+            )
+    except InvalidOperation:
+        raise _fail(f"field {field!r}: not a number: {str(value)[:40]!r}") from None
+    if not result.is_finite():
+        raise _fail(f"field {field!r}: not finite: {value!r}")
+    return result
+
+
+def _dec(obj: Mapping[str, Any], *keys: str) -> Decimal:
+    return parse_decimal(_get(obj, *keys), keys[0])
+
+
+def _opt_dec(obj: Mapping[str, Any], *keys: str) -> Decimal | None:
+    # "" is how the venue says "no value" in a few places (e.g. last_trade_price).
+    value = _get(obj, *keys, default=None)
+    if value is None or value == "":
+        return None
+    return parse_decimal(value, keys[0])
+
+
+def _price(obj: Mapping[str, Any], *keys: str) -> Decimal:
+    value = _dec(obj, *keys)
+    if not Decimal(0) <= value <= Decimal(1):
+        raise _fail(f"field {keys[0]!r}: price {value} outside [0, 1]")
+    return value
+
+
+def _opt_price(obj: Mapping[str, Any], *keys: str) -> Decimal | None:
+    value = _opt_dec(obj, *keys)
+    if value is not None and not Decimal(0) <= value <= Decimal(1):
+        raise _fail(f"field {keys[0]!r}: price {value} outside [0, 1]")
+    return value
+
+
+def _size(obj: Mapping[str, Any], *keys: str) -> Decimal:
+    value = _dec(obj, *keys)
+    if value < 0:
+        raise _fail(f"field {keys[0]!r}: negative size {value}")
+    return value
+
+
+def _opt_size(obj: Mapping[str, Any], *keys: str) -> Decimal | None:
+    value = _opt_dec(obj, *keys)
+    if value is not None and value < 0:
+        raise _fail(f"field {keys[0]!r}: negative size {value}")
+    return value
+
+
+def parse_timestamp(value: object, field: str = "timestamp") -> datetime:
+    """Unix seconds or milliseconds (string or number) → aware UTC ``datetime``.
+
+    Milliseconds are told apart by magnitude. ISO 8601 text is accepted too;
+    a naive one is taken as UTC. Raises ``PolymarketParseError`` otherwise."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        number = parse_decimal(value, field)
+    except PolymarketParseError:
+        if not isinstance(value, str):
+            raise
+        return _parse_iso(value, field)
+    if number < 0:
+        raise _fail(f"field {field!r}: negative time {number}")
+    if number > _MS_THRESHOLD:
+        number /= 1000
+    # Integer arithmetic on Decimal keeps milliseconds exact (a float would
+    # turn .958 into .957999).
+    whole = int(number)
+    micros = int((number - whole) * 1_000_000)
+    try:
+        return _EPOCH + timedelta(seconds=whole, microseconds=micros)
+    except OverflowError:
+        raise _fail(f"field {field!r}: time out of range: {value!r}") from None
+
+
+def _parse_iso(text: str, field: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise _fail(f"field {field!r}: not a time: {text[:40]!r}") from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _time(obj: Mapping[str, Any], *keys: str) -> datetime:
+    return parse_timestamp(_get(obj, *keys), keys[0])
+
+
+def _opt_time(obj: Mapping[str, Any], *keys: str) -> datetime | None:
+    value = _get(obj, *keys, default=None)
+    # "0" means "no such time" for expirations; "" appears in some REST rows.
+    if value is None or value == "" or value == "0" or value == 0:
+        return None
+    return parse_timestamp(value, keys[0])
+
+
+def _side(obj: Mapping[str, Any], *keys: str) -> Side:
+    value = _get(obj, *keys)
+    if not isinstance(value, str):
+        raise _fail(f"field {keys[0]!r}: expected BUY/SELL, got {type(value).__name__}")
+    try:
+        # REST /data/orders writes "buy"; everything else writes "BUY".
+        return Side(value.strip().upper())
+    except ValueError:
+        raise _fail(f"field {keys[0]!r}: unknown side {value[:20]!r}") from None
+
+
+def _opt_side(obj: Mapping[str, Any], *keys: str) -> Side | None:
+    if _get(obj, *keys, default=None) in (None, ""):
+        return None
+    return _side(obj, *keys)
+
+
+def _bool(obj: Mapping[str, Any], *keys: str) -> bool | None:
+    value = _get(obj, *keys, default=None)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise _fail(f"field {keys[0]!r}: expected a boolean, got {value!r}"[:120])
+
+
+def _list(obj: Mapping[str, Any], *keys: str, required: bool = True) -> list[Any]:
+    value = _get(obj, *keys, default=_MISSING if required else [])
+    if not isinstance(value, list):
+        raise _fail(f"field {keys[0]!r}: expected a list, got {type(value).__name__}")
+    return value
+
+
+def _str_tuple(obj: Mapping[str, Any], *keys: str) -> tuple[str, ...]:
+    value = _get(obj, *keys, default=[])
+    # Gamma-style JSON-encoded lists ('["Yes","No"]') may show up in custom events.
+    items = _decode_json_list(value, keys[0]) if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise _fail(f"field {keys[0]!r}: expected a list, got {type(items).__name__}")
+    result: list[str] = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, str | int):
+            raise _fail(f"field {keys[0]!r}: expected strings in the list")
+        result.append(str(item))
+    return tuple(result)
+
+
+def _decode_json_list(text: str, field: str) -> list[Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise _fail(f"field {field!r}: not a list") from None
+    if not isinstance(value, list):
+        raise _fail(f"field {field!r}: not a list")
+    return value
+
+
+def _levels(obj: Mapping[str, Any], key: str) -> tuple[PriceLevel, ...]:
+    levels: list[PriceLevel] = []
+    for index, raw in enumerate(_list(obj, key, required=False)):
+        level = _mapping(raw, f"{key}[{index}]")
+        levels.append(
+            PriceLevel(price=_price(level, "price"), size=_size(level, "size"))
+        )
+    return tuple(levels)
+
+
+# --- single objects (shared with REST) ----------------------------------------------
+
+
+def parse_book_snapshot(obj: object) -> BookSnapshot:
+    """REST ``/book`` or WebSocket ``book`` → ``BookSnapshot``.
+
+    Levels are kept in the order sent (``book.py`` sorts); zero-size levels
+    are kept too. Raises ``PolymarketParseError`` if the shape is wrong."""
+    book = _mapping(obj, "book")
+    return BookSnapshot(
+        asset_id=_str(book, "asset_id"),
+        market=_str(book, "market", default=""),
+        bids=_levels(book, "bids"),
+        asks=_levels(book, "asks"),
+        timestamp=_time(book, "timestamp"),
+        hash=_str(book, "hash", default=""),
+        tick_size=_opt_dec(book, "tick_size", "minimum_tick_size"),
+        min_order_size=_opt_dec(book, "min_order_size", "minimum_order_size"),
+        neg_risk=_bool(book, "neg_risk"),
+        last_trade_price=_opt_price(book, "last_trade_price"),
+    )
+
+
+def _parse_maker_order(obj: object) -> MakerOrderFill:
+    fill = _mapping(obj, "maker_orders[]")
+    return MakerOrderFill(
+        order_id=_str(fill, "order_id"),
+        owner=_str(fill, "owner", default=""),
+        maker_address=_str(fill, "maker_address", default=""),
+        matched_amount=_size(fill, "matched_amount"),
+        price=_price(fill, "price"),
+        fee_rate_bps=_opt_dec(fill, "fee_rate_bps") or Decimal(0),
+        asset_id=_str(fill, "asset_id", default=""),
+        outcome=_str(fill, "outcome", default=""),
+        side=_opt_side(fill, "side"),
+    )
+
+
+def _trade_status(obj: Mapping[str, Any]) -> TradeStatus:
+    value = _str(obj, "status")
+    try:
+        return TradeStatus(value.strip().upper())
+    except ValueError:
+        raise _fail(f"field 'status': unknown trade status {value[:20]!r}") from None
+
+
+def parse_trade(obj: object) -> Trade:
+    """REST ``/data/trades`` row or user-channel ``trade`` → ``Trade``.
+
+    Older docs name the match time ``matchtime``; ``trader_side`` and
+    ``fee_rate_bps`` may be missing (then "" and 0)."""
+    trade = _mapping(obj, "trade")
+    bucket = _get(trade, "bucket_index", default=None)
+    if bucket is not None and (isinstance(bucket, bool) or not isinstance(bucket, int)):
+        bucket = int(parse_decimal(bucket, "bucket_index"))
+    return Trade(
+        id=_str(trade, "id"),
+        taker_order_id=_str(trade, "taker_order_id", default=""),
+        market=_str(trade, "market"),
+        asset_id=_str(trade, "asset_id"),
+        side=_side(trade, "side"),
+        size=_size(trade, "size"),
+        price=_price(trade, "price"),
+        fee_rate_bps=_opt_dec(trade, "fee_rate_bps") or Decimal(0),
+        status=_trade_status(trade),
+        match_time=_opt_time(trade, "match_time", "matchtime"),
+        last_update=_opt_time(trade, "last_update"),
+        outcome=_str(trade, "outcome", default=""),
+        owner=_str(trade, "owner", "trade_owner", default=""),
+        maker_address=_str(trade, "maker_address", default=""),
+        transaction_hash=_str(trade, "transaction_hash", default=""),
+        trader_side=_str(trade, "trader_side", default="").upper(),
+        bucket_index=bucket,
+        maker_orders=tuple(
+            _parse_maker_order(m) for m in _list(trade, "maker_orders", required=False)
+        ),
+    )
+
+
+def parse_open_order(obj: object) -> OpenOrder:
+    """REST ``/data/orders`` row or user-channel ``order`` → ``OpenOrder``.
+
+    ``side`` may be lower case, ``created_at`` an int, ``associate_trades``
+    null; the WS example has no ``status`` (then "")."""
+    order = _mapping(obj, "order")
+    return OpenOrder(
+        id=_str(order, "id"),
+        status=_str(order, "status", default="").upper(),
+        owner=_str(order, "owner", "order_owner", default=""),
+        maker_address=_str(order, "maker_address", default=""),
+        market=_str(order, "market"),
+        asset_id=_str(order, "asset_id"),
+        side=_side(order, "side"),
+        original_size=_size(order, "original_size"),
+        size_matched=_opt_size(order, "size_matched") or Decimal(0),
+        price=_price(order, "price"),
+        associate_trades=_str_tuple(order, "associate_trades"),
+        outcome=_str(order, "outcome", default=""),
+        created_at=_opt_time(order, "created_at"),
+        expiration=_opt_time(order, "expiration"),
+        order_type=_str(order, "order_type", default="").upper(),
+    )
+
+
+# --- market channel ---------------------------------------------------------------
+
+
+def _parse_book_event(obj: Mapping[str, Any]) -> BookEvent:
+    return BookEvent(snapshot=parse_book_snapshot(obj))
+
+
+def _parse_price_change(
+    change: Mapping[str, Any], *, asset_id: str = "", hash_: str = ""
+) -> PriceChange:
+    return PriceChange(
+        # Old-schema changes inherit the event's asset; new ones carry their own.
+        asset_id=_str(change, "asset_id", default=asset_id or None),
+        price=_price(change, "price"),
+        size=_size(change, "size"),
+        side=_side(change, "side"),
+        hash=_str(change, "hash", default=hash_),
+        best_bid=_opt_price(change, "best_bid"),
+        best_ask=_opt_price(change, "best_ask"),
+    )
+
+
+def _parse_price_change_event(obj: Mapping[str, Any]) -> PriceChangeEvent:
+    # One bad change invalidates the whole event: applying half of it would
+    # leave a book silently wrong, while skipping it shows up in the counters
+    # and in the next best_bid/best_ask check.
+    if "price_changes" in obj:
+        raw = _list(obj, "price_changes")
+        changes = tuple(
+            _parse_price_change(_mapping(c, f"price_changes[{i}]"))
+            for i, c in enumerate(raw)
+        )
+    else:
+        # The pre-2025-09-15 schema: one asset per event, no venue top of book.
+        asset_id = _str(obj, "asset_id")
+        hash_ = _str(obj, "hash", default="")
+        changes = tuple(
+            _parse_price_change(
+                _mapping(c, f"changes[{i}]"), asset_id=asset_id, hash_=hash_
+            )
+            for i, c in enumerate(_list(obj, "changes"))
+        )
+    return PriceChangeEvent(
+        market=_str(obj, "market", default=""),
+        changes=changes,
+        timestamp=_time(obj, "timestamp"),
+    )
+
+
+def _parse_tick_size_change(obj: Mapping[str, Any]) -> TickSizeChangeEvent:
+    return TickSizeChangeEvent(
+        asset_id=_str(obj, "asset_id"),
+        market=_str(obj, "market", default=""),
+        old_tick_size=_dec(obj, "old_tick_size"),
+        new_tick_size=_dec(obj, "new_tick_size"),
+        timestamp=_time(obj, "timestamp"),
+    )
+
+
+def _parse_last_trade_price(obj: Mapping[str, Any]) -> LastTradePriceEvent:
+    return LastTradePriceEvent(
+        asset_id=_str(obj, "asset_id"),
+        market=_str(obj, "market", default=""),
+        price=_price(obj, "price"),
+        side=_opt_side(obj, "side"),
+        size=_size(obj, "size"),
+        fee_rate_bps=_opt_dec(obj, "fee_rate_bps") or Decimal(0),
+        timestamp=_time(obj, "timestamp"),
+        transaction_hash=_str(obj, "transaction_hash", default=""),
+    )
+
+
+def _parse_best_bid_ask(obj: Mapping[str, Any]) -> BestBidAskEvent:
+    return BestBidAskEvent(
+        asset_id=_str(obj, "asset_id"),
+        market=_str(obj, "market", default=""),
+        best_bid=_opt_price(obj, "best_bid"),
+        best_ask=_opt_price(obj, "best_ask"),
+        spread=_opt_dec(obj, "spread"),
+        timestamp=_time(obj, "timestamp"),
+    )
+
+
+def _parse_event_message(obj: Mapping[str, Any]) -> EventMessage | None:
+    raw = _get(obj, "event_message", default=None)
+    if raw is None:
+        return None
+    event = _mapping(raw, "event_message")
+    return EventMessage(
+        id=_str(event, "id", default=""),
+        ticker=_str(event, "ticker", default=""),
+        slug=_str(event, "slug", default=""),
+        title=_str(event, "title", default=""),
+        description=_str(event, "description", default=""),
+    )
+
+
+def _asset_ids(obj: Mapping[str, Any]) -> tuple[str, ...]:
+    # The docs write "assets_ids"; the SDK model also knows "asset_ids" and
+    # "clob_token_ids".
+    return _str_tuple(obj, "assets_ids", "asset_ids", "clob_token_ids")
+
+
+def _tags(obj: Mapping[str, Any]) -> tuple[str, ...]:
+    tags: list[str] = []
+    for tag in _list(obj, "tags", required=False):
+        if isinstance(tag, str):
+            tags.append(tag)
+        elif isinstance(tag, Mapping):
+            # Gamma-shaped tags are objects; their label is what people read.
+            tags.append(_str(tag, "label", "slug", default=""))
+    return tuple(t for t in tags if t)
+
+
+def _parse_new_market(obj: Mapping[str, Any]) -> NewMarketEvent:
+    return NewMarketEvent(
+        id=_str(obj, "id"),
+        question=_str(obj, "question", default=""),
+        market=_str(obj, "market"),
+        slug=_str(obj, "slug", default=""),
+        description=_str(obj, "description", default=""),
+        asset_ids=_asset_ids(obj),
+        outcomes=_str_tuple(obj, "outcomes"),
+        event=_parse_event_message(obj),
+        timestamp=_time(obj, "timestamp"),
+        tick_size=_opt_dec(obj, "order_price_min_tick_size", "tick_size"),
+        tags=_tags(obj),
+    )
+
+
+def _parse_market_resolved(obj: Mapping[str, Any]) -> MarketResolvedEvent:
+    return MarketResolvedEvent(
+        id=_str(obj, "id"),
+        question=_str(obj, "question", default=""),
+        market=_str(obj, "market"),
+        slug=_str(obj, "slug", default=""),
+        asset_ids=_asset_ids(obj),
+        outcomes=_str_tuple(obj, "outcomes"),
+        winning_asset_id=_str(obj, "winning_asset_id"),
+        winning_outcome=_str(obj, "winning_outcome", default=""),
+        event=_parse_event_message(obj),
+        timestamp=_time(obj, "timestamp"),
+    )
+
+
+_MARKET_PARSERS: dict[str, Callable[[Mapping[str, Any]], MarketEvent]] = {
+    "book": _parse_book_event,
+    "price_change": _parse_price_change_event,
+    "tick_size_change": _parse_tick_size_change,
+    "last_trade_price": _parse_last_trade_price,
+    "best_bid_ask": _parse_best_bid_ask,
+    "new_market": _parse_new_market,
+    "market_resolved": _parse_market_resolved,
+}
+
+
+# --- user channel -----------------------------------------------------------------
+
+
+def _parse_user_trade(obj: Mapping[str, Any]) -> UserTradeEvent:
+    trade = parse_trade(obj)
+    # The event time is "timestamp"; fall back to the match time rather than
+    # dropping a fill, which would be far worse than a slightly wrong clock.
+    timestamp = _opt_time(obj, "timestamp") or trade.match_time or trade.last_update
+    if timestamp is None:
+        raise _fail("missing field 'timestamp'")
+    return UserTradeEvent(trade=trade, timestamp=timestamp)
+
+
+def _parse_user_order(obj: Mapping[str, Any]) -> UserOrderEvent:
+    order = parse_open_order(obj)
+    timestamp = _opt_time(obj, "timestamp") or order.created_at
+    if timestamp is None:
+        raise _fail("missing field 'timestamp'")
+    return UserOrderEvent(
+        type=_str(obj, "type", default="").upper(), order=order, timestamp=timestamp
+    )
+
+
+_USER_PARSERS: dict[str, Callable[[Mapping[str, Any]], UserEvent]] = {
+    "trade": _parse_user_trade,
+    "order": _parse_user_order,
+}
+
+
+# --- frames -----------------------------------------------------------------------
+
+
+def _decode_frame(raw: str | bytes | bytearray) -> list[Any]:
+    """Raw frame → list of JSON values; ``[]`` for keepalive text frames."""
+    if isinstance(raw, bytes | bytearray):
+        try:
+            text = bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            raise _fail("frame is not UTF-8") from None
+    elif isinstance(raw, str):
+        text = raw
+    else:
+        raise _fail(f"frame: expected str or bytes, got {type(raw).__name__}")
+    if text.strip() in _KEEPALIVE_FRAMES:
+        return []
+    try:
+        # parse_float=Decimal: a JSON number like 0.48 never becomes a float.
+        value = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise _fail(
+            f"frame is not JSON: {text[:60]!r} ({exc.__class__.__name__})"
+        ) from None
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        return value
+    raise _fail(f"frame: expected an object or an array, got {type(value).__name__}")
+
+
+def _reject_constant(name: str) -> Any:
+    # NaN / Infinity are not JSON and never a valid price.
+    raise ValueError(f"non-finite constant {name}")
+
+
+def _note_error(stats: ParseStats, message: str) -> None:
+    stats.errors.append(message[:200])
+    if len(stats.errors) > _MAX_ERRORS:
+        del stats.errors[: len(stats.errors) - _MAX_ERRORS]
+
+
+def _parse_frame(
+    raw: str | bytes | bytearray,
+    stats: ParseStats | None,
+    parsers: Mapping[str, Callable[[Mapping[str, Any]], _T]],
+) -> list[_T]:
+    stats = stats if stats is not None else ParseStats()
+    events: list[_T] = []
+    for index, item in enumerate(_decode_frame(raw)):
+        if not isinstance(item, dict):
+            stats.skipped_malformed += 1
+            _note_error(
+                stats, f"[{index}] expected an object, got {type(item).__name__}"
+            )
+            continue
+        event_type = item.get("event_type")
+        parser = parsers.get(event_type) if isinstance(event_type, str) else None
+        if parser is None:
+            stats.skipped_unknown += 1
+            continue
+        try:
+            events.append(parser(item))
+        except PolymarketParseError as exc:
+            stats.skipped_malformed += 1
+            _note_error(stats, f"[{index}] {event_type}: {exc.message}")
+        except (ValueError, TypeError, ArithmeticError, AttributeError) as exc:
+            # Defensive: the helpers raise PolymarketParseError, but a shape we
+            # did not foresee must still cost one object, never the connection.
+            stats.skipped_malformed += 1
+            _note_error(
+                stats, f"[{index}] {event_type}: {exc.__class__.__name__}: {exc}"
+            )
+    stats.parsed += len(events)
+    return events
+
+
+def parse_market_message(
+    raw: str | bytes, stats: ParseStats | None = None
+) -> list[MarketEvent]:
+    """One market-channel frame → its events, in order.
+
+    A frame is one object or an array of objects; ``PING``/``PONG`` give
+    ``[]``. Unknown event types and malformed objects are skipped and counted
+    in ``stats``. Raises ``PolymarketParseError`` only when the frame itself is
+    not JSON (or not an object/array)."""
+    return _parse_frame(raw, stats, _MARKET_PARSERS)
+
+
+def parse_user_message(
+    raw: str | bytes, stats: ParseStats | None = None
+) -> list[UserEvent]:
+    """One user-channel frame → its ``trade``/``order`` events; same rules as
+    ``parse_market_message``."""
+    return _parse_frame(raw, stats, _USER_PARSERS)
