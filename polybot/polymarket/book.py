@@ -1,0 +1,500 @@
+"""The local L2 order book, one per token, fed by the market channel (DESIGN §2).
+
+A book starts *untrusted* and becomes trusted with a full snapshot (WS
+``book`` or REST ``/book``). ``price_change`` messages then set the aggregate
+size of single levels (size 0 removes a level). Since the 2025-09 schema each
+change also carries the venue's own best bid and ask after the change, and we
+hold the book to them after every message:
+
+* our levels *better* than the venue's top cannot exist on the venue any more
+  (typically levels a crossing order just consumed, whose removals have not
+  reached us yet), so they are removed: this is what keeps a book right
+  through a crossing burst;
+* if our top is still not the venue's top after that (the venue has a level
+  we do not know, or says a side is empty that we cannot empty) the book is
+  marked untrusted until the next snapshot. It keeps applying updates so it
+  is as good as possible, but callers must not trade on it.
+
+The venue writes ``best_bid`` "0" for an empty bid side and ``best_ask`` "1"
+for an empty ask side.
+
+Sides: ``levels``, ``depth``, ``best_bid``/``best_ask`` speak of *book* sides
+(``Side.BUY`` = the bids, as in the venue's ``price_change.side``), while
+``walk`` takes the side of the *order* being sent (a BUY walks the asks).
+
+Levels are plain ``dict`` price → size plus a sorted list of prices kept with
+``bisect``: books have tens of levels, so O(n) inserts cost less than a
+dependency would.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from polybot.polymarket.models import (
+    BestBidAskEvent,
+    BookEvent,
+    BookSnapshot,
+    LastTradePriceEvent,
+    MarketEvent,
+    MarketResolvedEvent,
+    NewMarketEvent,
+    PriceChange,
+    PriceChangeEvent,
+    PriceLevel,
+    Side,
+    StreamReconnected,
+    TickSizeChangeEvent,
+)
+
+__all__ = ["BookRegistry", "OrderBook", "WalkResult"]
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+NO_SNAPSHOT = "no snapshot yet"
+
+
+@dataclass(frozen=True, slots=True)
+class WalkResult:
+    """What a marketable order would take from the book, level by level.
+
+    ``levels_used`` holds the size taken at each price (not the level's size).
+    ``average_price`` is ``notional / filled_size``, ``None`` if nothing fills."""
+
+    filled_size: Decimal
+    average_price: Decimal | None
+    notional: Decimal
+    levels_used: list[PriceLevel] = field(default_factory=list)
+    fully_filled: bool = False
+
+
+class _BookSide:
+    """One side: price → size, plus the prices in ascending order."""
+
+    __slots__ = ("is_bid", "prices", "sizes")
+
+    def __init__(self, *, is_bid: bool) -> None:
+        self.is_bid = is_bid
+        self.sizes: dict[Decimal, Decimal] = {}
+        self.prices: list[Decimal] = []
+
+    def set(self, price: Decimal, size: Decimal) -> None:
+        if size <= ZERO:
+            self.remove(price)
+            return
+        if price not in self.sizes:
+            bisect.insort(self.prices, price)
+        self.sizes[price] = size
+
+    def remove(self, price: Decimal) -> None:
+        if self.sizes.pop(price, None) is not None:
+            del self.prices[bisect.bisect_left(self.prices, price)]
+
+    def clear(self) -> int:
+        count = len(self.prices)
+        self.sizes.clear()
+        self.prices.clear()
+        return count
+
+    def best(self) -> Decimal | None:
+        if not self.prices:
+            return None
+        return self.prices[-1] if self.is_bid else self.prices[0]
+
+    def best_first(self) -> Iterator[Decimal]:
+        return reversed(self.prices) if self.is_bid else iter(self.prices)
+
+    def remove_better_than(self, price: Decimal) -> int:
+        """Drop every level strictly better than ``price``; return how many."""
+        if self.is_bid:
+            cut = bisect.bisect_right(self.prices, price)
+            gone, self.prices[cut:] = self.prices[cut:], []
+        else:
+            cut = bisect.bisect_left(self.prices, price)
+            gone, self.prices[:cut] = self.prices[:cut], []
+        for level_price in gone:
+            del self.sizes[level_price]
+        return len(gone)
+
+    def is_better(self, price: Decimal, than: Decimal) -> bool:
+        return price > than if self.is_bid else price < than
+
+    def level(self, price: Decimal) -> PriceLevel:
+        return PriceLevel(price=price, size=self.sizes[price])
+
+
+class OrderBook:
+    """The L2 book of one token. Not thread-safe: one owner applies messages.
+
+    Queries answer from whatever the book holds; check ``trusted`` before
+    trading on the answer."""
+
+    def __init__(self, asset_id: str, market: str = "") -> None:
+        self.asset_id = asset_id
+        self.market = market
+        self._bids = _BookSide(is_bid=True)
+        self._asks = _BookSide(is_bid=False)
+        self._untrusted_reason = NO_SNAPSHOT
+        self.tick_size: Decimal | None = None
+        self.min_order_size: Decimal | None = None
+        self.neg_risk: bool | None = None
+        self.last_trade_price: Decimal | None = None
+        self.updated_at: datetime | None = None
+        self.hash = ""
+        # Levels dropped because the venue's top said they were gone; a
+        # steadily rising count means we keep missing removals.
+        self.reconciled_levels = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"OrderBook({self.asset_id[:12]}…, bid={self.best_bid}, "
+            f"ask={self.best_ask}, trusted={self.trusted})"
+        )
+
+    # --- trust ------------------------------------------------------------------
+
+    @property
+    def trusted(self) -> bool:
+        return not self._untrusted_reason
+
+    @property
+    def untrusted_reason(self) -> str:
+        return self._untrusted_reason
+
+    def mark_untrusted(self, reason: str) -> None:
+        """Untrusted until the next snapshot. The first reason is kept: it is
+        the cause, later ones are consequences."""
+        if self.trusted:
+            self._untrusted_reason = reason or "untrusted"
+
+    # --- applying messages ------------------------------------------------------
+
+    def apply_snapshot(self, snapshot: BookSnapshot) -> None:
+        """Replace every level and trust the book again.
+
+        Input order does not matter; repeated prices are added up, zero-size
+        levels are dropped. A crossed snapshot leaves the book untrusted."""
+        if snapshot.asset_id != self.asset_id:
+            raise ValueError(
+                f"snapshot for {snapshot.asset_id} applied to {self.asset_id}"
+            )
+        self._bids.clear()
+        self._asks.clear()
+        for side, levels in ((self._bids, snapshot.bids), (self._asks, snapshot.asks)):
+            # Adding repeats (instead of last-one-wins) keeps the result
+            # independent of the order the venue listed the levels in.
+            totals: dict[Decimal, Decimal] = {}
+            for level in levels:
+                totals[level.price] = totals.get(level.price, ZERO) + level.size
+            for price, size in totals.items():
+                side.set(price, size)
+        if snapshot.market:
+            self.market = snapshot.market
+        if snapshot.tick_size is not None:
+            self.tick_size = snapshot.tick_size
+        if snapshot.min_order_size is not None:
+            self.min_order_size = snapshot.min_order_size
+        if snapshot.neg_risk is not None:
+            self.neg_risk = snapshot.neg_risk
+        if snapshot.last_trade_price is not None:
+            self.last_trade_price = snapshot.last_trade_price
+        self.updated_at = snapshot.timestamp
+        self.hash = snapshot.hash
+        self._untrusted_reason = ""
+        self._check_not_crossed("snapshot")
+
+    def apply_price_change(
+        self, change: PriceChange, timestamp: datetime | None = None
+    ) -> bool:
+        """Set one level, then hold the book to the venue's top carried in
+        the change. Returns ``trusted`` afterwards."""
+        return self.apply_price_changes((change,), timestamp)
+
+    def apply_price_changes(
+        self, changes: Sequence[PriceChange], timestamp: datetime | None = None
+    ) -> bool:
+        """Apply the changes of one ``price_change`` event for this token,
+        then reconcile against the venue's top of the *last* change.
+
+        Checking only after the whole batch matters when several changes for
+        one token arrive together: the venue may report its top after the
+        batch, and a half-applied batch would disagree for no reason."""
+        if not changes:
+            return self.trusted
+        for change in changes:
+            if change.asset_id != self.asset_id:
+                raise ValueError(
+                    f"change for {change.asset_id} applied to {self.asset_id}"
+                )
+            side = self._bids if change.side == Side.BUY else self._asks
+            side.set(change.price, change.size)
+        last = changes[-1]
+        if last.hash:
+            self.hash = last.hash
+        if timestamp is not None:
+            self.updated_at = timestamp
+        self._reconcile(last.best_bid, last.best_ask, "price_change")
+        return self.trusted
+
+    def apply_best_bid_ask(self, event: BestBidAskEvent) -> bool:
+        """The venue's top of book on its own: the same agreement rule as for
+        a price change. Returns ``trusted`` afterwards."""
+        self._reconcile(event.best_bid, event.best_ask, "best_bid_ask")
+        return self.trusted
+
+    def apply_tick_size_change(self, event: TickSizeChangeEvent) -> None:
+        # Resting levels keep their prices; only new orders use the new tick.
+        self.tick_size = event.new_tick_size
+        self.updated_at = event.timestamp
+
+    def apply_last_trade(self, event: LastTradePriceEvent) -> None:
+        self.last_trade_price = event.price
+
+    def _reconcile(
+        self, venue_bid: Decimal | None, venue_ask: Decimal | None, source: str
+    ) -> None:
+        # None means the message did not say (old schema): nothing to check
+        # on that side. 0 / 1 are the venue's words for an empty side.
+        if venue_bid is not None:
+            self._reconcile_side(
+                self._bids, None if venue_bid <= ZERO else venue_bid, source
+            )
+        if venue_ask is not None:
+            self._reconcile_side(
+                self._asks, None if venue_ask >= ONE else venue_ask, source
+            )
+        self._check_not_crossed(source)
+
+    def _reconcile_side(
+        self, side: _BookSide, venue_top: Decimal | None, source: str
+    ) -> None:
+        name = "bid" if side.is_bid else "ask"
+        ours = side.best()
+        if ours == venue_top:
+            return
+        if venue_top is None:
+            # The venue says the side is empty: everything we hold there is gone.
+            self.reconciled_levels += side.clear()
+            return
+        if ours is not None and side.is_better(ours, venue_top):
+            self.reconciled_levels += side.remove_better_than(venue_top)
+            ours = side.best()
+        if ours != venue_top:
+            # The venue has a level we never heard of (or lost one we cannot
+            # tell the size of): only a snapshot can fix that.
+            self.mark_untrusted(f"{source}: venue best {name} {venue_top}, ours {ours}")
+
+    def _check_not_crossed(self, source: str) -> None:
+        bid, ask = self._bids.best(), self._asks.best()
+        if bid is not None and ask is not None and bid >= ask:
+            self.mark_untrusted(f"{source}: crossed book, bid {bid} >= ask {ask}")
+
+    # --- queries ------------------------------------------------------------------
+
+    def _side(self, side: Side) -> _BookSide:
+        return self._bids if side == Side.BUY else self._asks
+
+    @property
+    def best_bid(self) -> PriceLevel | None:
+        price = self._bids.best()
+        return None if price is None else self._bids.level(price)
+
+    @property
+    def best_ask(self) -> PriceLevel | None:
+        price = self._asks.best()
+        return None if price is None else self._asks.level(price)
+
+    @property
+    def midpoint(self) -> Decimal | None:
+        bid, ask = self._bids.best(), self._asks.best()
+        if bid is None or ask is None:
+            return None
+        return (bid + ask) / 2
+
+    @property
+    def microprice(self) -> Decimal | None:
+        """Size-weighted mid: leans towards the side with less size, which is
+        the side more likely to be taken out next."""
+        bid, ask = self.best_bid, self.best_ask
+        if bid is None or ask is None:
+            return None
+        return (bid.price * ask.size + ask.price * bid.size) / (bid.size + ask.size)
+
+    @property
+    def spread(self) -> Decimal | None:
+        bid, ask = self._bids.best(), self._asks.best()
+        if bid is None or ask is None:
+            return None
+        return ask - bid
+
+    def levels(self, side: Side, n: int | None = None) -> list[PriceLevel]:
+        """The top ``n`` (all if ``None``) levels of a book side, best first.
+        ``Side.BUY`` = bids (highest first), ``Side.SELL`` = asks (lowest first)."""
+        book_side = self._side(side)
+        result: list[PriceLevel] = []
+        for price in book_side.best_first():
+            if n is not None and len(result) >= n:
+                break
+            result.append(book_side.level(price))
+        return result
+
+    def depth(self, side: Side, to_price: Decimal | None = None) -> Decimal:
+        """Shares resting on a book side at ``to_price`` or better (all if
+        ``None``): ``Side.BUY`` = bids at or above, ``Side.SELL`` = asks at or
+        below ``to_price``."""
+        book_side = self._side(side)
+        total = ZERO
+        for price in book_side.best_first():
+            if to_price is not None and book_side.is_better(to_price, price):
+                break
+            total += book_side.sizes[price]
+        return total
+
+    def walk(
+        self,
+        side: Side,
+        size: Decimal | None = None,
+        notional: Decimal | None = None,
+        limit_price: Decimal | None = None,
+    ) -> WalkResult:
+        """What a marketable order of ``side`` would fill against this book.
+
+        A BUY walks the asks upwards, a SELL the bids downwards, never past
+        ``limit_price``. Give ``size`` (shares) or ``notional`` (cash spent on
+        a BUY, received on a SELL), or neither to take everything up to the
+        limit (then ``fully_filled`` is True). Fees are not included.
+        Raises ``ValueError`` for both targets or a negative one."""
+        if size is not None and notional is not None:
+            raise ValueError("walk takes size or notional, not both")
+        target = size if size is not None else notional
+        if target is not None and target < ZERO:
+            raise ValueError("walk target must not be negative")
+        book_side = self._asks if side == Side.BUY else self._bids
+        remaining = target
+        filled = ZERO
+        spent = ZERO
+        used: list[PriceLevel] = []
+        for price in book_side.best_first():
+            if remaining is not None and remaining <= ZERO:
+                break
+            if limit_price is not None and book_side.is_better(limit_price, price):
+                break
+            available = book_side.sizes[price]
+            if remaining is None:
+                take, cost = available, price * available
+            elif size is not None:
+                take = min(available, remaining)
+                cost = price * take
+                remaining -= take
+            elif price * available <= remaining or price <= ZERO:
+                take, cost = available, price * available
+                remaining -= cost
+            else:
+                # The cash runs out inside this level: spend exactly what is
+                # left, so the notional is exact and only the share count
+                # carries the division's rounding.
+                take, cost = remaining / price, remaining
+                remaining = ZERO
+            filled += take
+            spent += cost
+            used.append(PriceLevel(price=price, size=take))
+        return WalkResult(
+            filled_size=filled,
+            average_price=spent / filled if filled > ZERO else None,
+            notional=spent,
+            levels_used=used,
+            fully_filled=remaining is None or remaining <= ZERO,
+        )
+
+
+class BookRegistry:
+    """All books of one market-channel consumer, by asset (token) id."""
+
+    def __init__(self) -> None:
+        self._books: dict[str, OrderBook] = {}
+
+    def __contains__(self, asset_id: object) -> bool:
+        return asset_id in self._books
+
+    def __getitem__(self, asset_id: str) -> OrderBook:
+        return self._books[asset_id]
+
+    def __len__(self) -> int:
+        return len(self._books)
+
+    def __iter__(self) -> Iterator[OrderBook]:
+        return iter(list(self._books.values()))
+
+    def asset_ids(self) -> list[str]:
+        return sorted(self._books)
+
+    def get(self, asset_id: str) -> OrderBook | None:
+        return self._books.get(asset_id)
+
+    def book(self, asset_id: str, market: str = "") -> OrderBook:
+        """The book of ``asset_id``, created (untrusted) if new."""
+        existing = self._books.get(asset_id)
+        if existing is None:
+            existing = self._books[asset_id] = OrderBook(asset_id, market)
+        elif market and not existing.market:
+            existing.market = market
+        return existing
+
+    def discard(self, asset_id: str) -> None:
+        """Forget a book, e.g. after unsubscribing from its token."""
+        self._books.pop(asset_id, None)
+
+    def mark_all_untrusted(self, asset_ids: Iterable[str] | None, reason: str) -> None:
+        """Untrust the books of ``asset_ids`` (every book if ``None``), e.g.
+        after a reconnect. Unknown ids get an untrusted book, so a later
+        ``price_change`` cannot make them look valid."""
+        for asset_id in self.asset_ids() if asset_ids is None else asset_ids:
+            self.book(asset_id).mark_untrusted(reason)
+
+    def apply(self, event: MarketEvent | StreamReconnected) -> tuple[str, ...]:
+        """Route one event to its books; return the asset ids it touched."""
+        if isinstance(event, BookEvent):
+            snapshot = event.snapshot
+            self.book(snapshot.asset_id, snapshot.market).apply_snapshot(snapshot)
+            return (snapshot.asset_id,)
+        if isinstance(event, PriceChangeEvent):
+            # One event may carry changes for both tokens of a market; each
+            # token's changes are applied as a batch (see apply_price_changes).
+            by_asset: dict[str, list[PriceChange]] = {}
+            for change in event.changes:
+                by_asset.setdefault(change.asset_id, []).append(change)
+            for asset_id, changes in by_asset.items():
+                self.book(asset_id, event.market).apply_price_changes(
+                    changes, event.timestamp
+                )
+            return tuple(by_asset)
+        if isinstance(event, TickSizeChangeEvent):
+            self.book(event.asset_id, event.market).apply_tick_size_change(event)
+            return (event.asset_id,)
+        if isinstance(event, LastTradePriceEvent):
+            self.book(event.asset_id, event.market).apply_last_trade(event)
+            return (event.asset_id,)
+        if isinstance(event, BestBidAskEvent):
+            self.book(event.asset_id, event.market).apply_best_bid_ask(event)
+            return (event.asset_id,)
+        if isinstance(event, MarketResolvedEvent):
+            # A resolved market's book no longer prices anything tradable.
+            known = [a for a in event.asset_ids if a in self._books]
+            for asset_id in known:
+                self._books[asset_id].mark_untrusted("market resolved")
+            return tuple(known)
+        if isinstance(event, StreamReconnected):
+            if event.channel != "market":
+                return ()
+            ids = event.asset_ids or tuple(self.asset_ids())
+            self.mark_all_untrusted(
+                ids, f"reconnected: {event.reason or 'stream replaced'}"
+            )
+            return tuple(ids)
+        if isinstance(event, NewMarketEvent):
+            return ()
+        return ()
