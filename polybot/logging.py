@@ -31,7 +31,12 @@ def redact(text: str) -> str:
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id()
+        request_id = current_request_id()
+        if request_id == "-":
+            # django.request logs after the middleware has reset the context
+            # var, but it attaches the request itself to the record.
+            request_id = getattr(getattr(record, "request", None), "request_id", "-")
+        record.request_id = request_id
         return True
 
 

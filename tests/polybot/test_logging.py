@@ -34,3 +34,12 @@ def test_it_writes_json_with_the_request_id_and_no_secret() -> None:
     assert payload["message"] == "key 0x[REDACTED-64]"
     assert payload["request_id"] == "req-42"
     assert payload["level"] == "INFO"
+
+
+def test_it_takes_the_request_id_from_the_record_when_the_context_is_gone() -> None:
+    record = logging.LogRecord(
+        "django.request", logging.WARNING, __file__, 1, "Not Found", (), None
+    )
+    record.request = type("Req", (), {"request_id": "abc123"})()
+    RequestIdFilter().filter(record)
+    assert record.request_id == "abc123"
