@@ -13,8 +13,11 @@ stop_services() {
   $PY -m polybot.embedded stop || true
 }
 if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
+  # Servers that were already up (another command started them) stay up.
+  if ! $PY -m polybot.embedded status >/dev/null 2>&1; then
+    trap stop_services EXIT
+  fi
   $PY -m polybot.embedded start
-  trap stop_services EXIT
 fi
 
 $PY manage.py migrate --noinput
