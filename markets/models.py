@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
@@ -106,11 +108,16 @@ class Market(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Weighted full-text document (question A, tags/category B, slug C,
+    # description D), kept current by a database trigger (migration 0002)
+    # so every write path — sync, import, admin — maintains it.
+    search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         indexes = [
+            GinIndex(fields=["search_vector"], name="market_search_gin"),
             models.Index(fields=["status", "-volume"], name="market_status_volume"),
             models.Index(
                 fields=["status", "-liquidity"], name="market_status_liquidity"
