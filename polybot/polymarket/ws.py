@@ -238,6 +238,11 @@ class _Shard(Generic[_E]):
         # the subscribe frame and the connection becoming usable.
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        # Why the previous connection ended, until a new one has told
+        # on_event. Every opened connection counts, even one that delivered
+        # nothing: the user channel does not replay, so a backfill is only
+        # complete if it runs after the last gap.
+        self._unannounced_loss: str | None = None
 
     def __repr__(self) -> str:
         return (
@@ -307,7 +312,6 @@ class _Shard(Generic[_E]):
         stream = self.stream
         settings = stream.settings
         failures = 0  # consecutive attempts that never got a frame through
-        lost_reason: str | None = None  # None until a connection was established
         while True:
             if failures:
                 delay = reconnect_delay(
@@ -337,12 +341,12 @@ class _Shard(Generic[_E]):
                 continue
             stream.counters.connects += 1
             try:
-                reason, healthy = await self._session(ws, lost_reason)
+                reason, healthy = await self._session(ws)
             finally:
                 self._ws = None
                 self._subscribed = {}
                 await ws.close()
-            lost_reason = reason
+            self._unannounced_loss = reason
             # Backoff restarts once a connection proved usable; a venue that
             # accepts and immediately closes us keeps growing the delay.
             failures = 1 if healthy else failures + 1
@@ -351,9 +355,7 @@ class _Shard(Generic[_E]):
                 stream.channel, self.shard_id, reason,
             )  # fmt: skip
 
-    async def _session(
-        self, ws: ClientConnection, lost_reason: str | None
-    ) -> tuple[str, bool]:
+    async def _session(self, ws: ClientConnection) -> tuple[str, bool]:
         """Subscribe, then read until the connection ends or goes stale.
 
         Returns why it ended and whether any frame was received."""
@@ -368,11 +370,12 @@ class _Shard(Generic[_E]):
                 return f"closed during subscribe: {_close_reason(exc)}", False
             self._subscribed = dict.fromkeys(keys)
             self._ws = ws
-        if lost_reason is not None:
+        if self._unannounced_loss is not None:
+            reason, self._unannounced_loss = self._unannounced_loss, None
             stream.counters.reconnects += 1
             # Before reading anything from the new connection, so the caller
             # distrusts these books before the fresh snapshots arrive.
-            await stream._on_event(stream._reconnected(tuple(keys), lost_reason))
+            await stream._on_event(stream._reconnected(tuple(keys), reason))
 
         opened = idle_since = loop.time()
         next_ping = opened + settings.ping_interval
