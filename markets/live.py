@@ -61,17 +61,21 @@ def _decimal_or_none(value: Any) -> Decimal | None:
     return None if value in (None, "None") else Decimal(str(value))
 
 
+def book_view_key(token_id: str) -> str:
+    return _KEY.format(token_id)
+
+
 def book_view_set(view: BookView) -> None:
-    cache.set(_KEY.format(view.token_id), view.to_json(), timeout=BOOK_TTL_SECONDS)
+    cache.set(book_view_key(view.token_id), view.to_json(), timeout=BOOK_TTL_SECONDS)
 
 
 def book_view_get(token_id: str) -> BookView | None:
-    raw = cache.get(_KEY.format(token_id))
+    raw = cache.get(book_view_key(token_id))
     return BookView.from_json(raw) if raw else None
 
 
 def book_views_get(token_ids: list[str]) -> dict[str, BookView]:
-    raw = cache.get_many([_KEY.format(t) for t in token_ids])
+    raw = cache.get_many([book_view_key(t) for t in token_ids])
     return {
         key.removeprefix("live:book:"): BookView.from_json(value)
         for key, value in raw.items()

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from markets.models import Event, Market, MarketStatus, Outcome
+from polybot.lib.time import utc_now
 
 
 @dataclass(frozen=True)
@@ -84,4 +85,37 @@ def market_upsert(*, data: MarketData, event: Event | None = None) -> Market:
         outcome.label = outcome_data.label
         outcome.index = index
         outcome.save()
+    return market
+
+
+@transaction.atomic
+def market_resolve(*, condition_id: str, winning_token_id: str) -> Market | None:
+    """Mark a market resolved with its winner (from the venue's
+    ``market_resolved``). Idempotent; unknown markets are ignored (None)."""
+    market = (
+        Market.objects.select_for_update().filter(condition_id=condition_id).first()
+    )
+    if market is None:
+        return None
+    winner = market.outcomes.filter(token_id=winning_token_id).first()
+    if market.status == MarketStatus.RESOLVED and market.winning_outcome_id == (
+        winner.pk if winner else None
+    ):
+        return market
+    now = utc_now()
+    market.status = MarketStatus.RESOLVED
+    market.winning_outcome = winner
+    market.accepting_orders = False
+    market.resolved_at = now
+    market.closed_at = market.closed_at or now
+    market.save(
+        update_fields=[
+            "status",
+            "winning_outcome",
+            "accepting_orders",
+            "resolved_at",
+            "closed_at",
+            "updated_at",
+        ]
+    )
     return market

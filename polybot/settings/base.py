@@ -277,3 +277,15 @@ if SENTRY_DSN:
     import sentry_sdk
 
     sentry_sdk.init(dsn=SENTRY_DSN, send_default_pii=False, traces_sample_rate=0.0)
+
+# --- Stream process ------------------------------------------------------------
+# Seconds between coalesced pushes of a changed book (a few per second at most).
+POLYBOT_STREAM_PUBLISH_INTERVAL = env.float("POLYBOT_STREAM_PUBLISH_INTERVAL", default=0.25)
+# Seconds between MarketSnapshot rows per watched token.
+POLYBOT_STREAM_SNAPSHOT_INTERVAL = env.float("POLYBOT_STREAM_SNAPSHOT_INTERVAL", default=60.0)
+# Seconds between re-reading which tokens matter.
+POLYBOT_STREAM_INTEREST_REFRESH = env.float("POLYBOT_STREAM_INTEREST_REFRESH", default=5.0)
+# Watch every active market when there are at most this many (0: only those that matter).
+POLYBOT_STREAM_WATCH_ALL_UP_TO = env.int("POLYBOT_STREAM_WATCH_ALL_UP_TO", default=0)
+# Persist raw market-channel messages for backtests, pruned after N days (0: off).
+POLYBOT_BOOK_RECORDER_DAYS = env.int("POLYBOT_BOOK_RECORDER_DAYS", default=0)

@@ -1,0 +1,106 @@
+"""Coalesced publishing of changed books (DESIGN §6).
+
+Messages mark their tokens dirty; every ``interval`` the publisher writes the
+dirty books' views to Redis (one round trip) and pushes one rendered fragment
+per token to its ``market.<token>`` group. However fast the venue streams, a
+page gets at most ``1 / interval`` updates per token per second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.core.cache import cache
+
+from markets.live import BOOK_TTL_SECONDS, DEPTH_LEVELS, BookView, book_view_key
+from polybot.lib.aio import wait_for_event
+from polybot.lib.time import utc_now
+from polybot.polymarket.book import BookRegistry, OrderBook
+from polybot.polymarket.models import Side
+from polybot.realtime import market_group
+
+logger = logging.getLogger(__name__)
+Renderer = Callable[[BookView], str]
+
+
+def book_view_of(book: OrderBook) -> BookView:
+    best_bid, best_ask = book.best_bid, book.best_ask
+    return BookView(
+        token_id=book.asset_id,
+        bids=[
+            (level.price, level.size) for level in book.levels(Side.BUY, DEPTH_LEVELS)
+        ],
+        asks=[
+            (level.price, level.size) for level in book.levels(Side.SELL, DEPTH_LEVELS)
+        ],
+        best_bid=best_bid.price if best_bid else None,
+        best_ask=best_ask.price if best_ask else None,
+        midpoint=book.midpoint,
+        spread=book.spread,
+        last_trade_price=book.last_trade_price,
+        tick_size=book.tick_size,
+        trusted=book.trusted,
+        updated_at=utc_now().isoformat(),
+    )
+
+
+class BookPublisher:
+    def __init__(
+        self,
+        books: BookRegistry,
+        *,
+        channel_layer: Any,
+        render: Renderer,
+        interval: float,
+    ) -> None:
+        self.books = books
+        self.channel_layer = channel_layer
+        self.render = render
+        self.interval = interval
+        self._dirty: set[str] = set()
+        self.published = 0
+
+    def mark(self, asset_ids: Iterable[str]) -> None:
+        self._dirty.update(asset_ids)
+
+    async def flush(self) -> int:
+        if not self._dirty:
+            return 0
+        dirty, self._dirty = self._dirty, set()
+        views = [
+            book_view_of(book)
+            for asset_id in dirty
+            if (book := self.books.get(asset_id)) is not None
+        ]
+        if not views:
+            return 0
+        await sync_to_async(_cache_views, thread_sensitive=False)(views)
+        if self.channel_layer is not None:
+            for view in views:
+                await self.channel_layer.group_send(
+                    market_group(view.token_id),
+                    {"type": "html.fragment", "html": self.render(view)},
+                )
+        self.published += len(views)
+        return len(views)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.flush()
+            except (
+                Exception
+            ):  # a Redis blip must not end the stream; the next flush retries
+                logger.exception("book publish failed")
+            await wait_for_event(stop, self.interval)
+
+
+def _cache_views(views: list[BookView]) -> None:
+    cache.set_many(
+        {book_view_key(v.token_id): v.to_json() for v in views},
+        timeout=BOOK_TTL_SECONDS,
+    )

@@ -1,0 +1,152 @@
+"""The stream process's main loop: one MarketStream, the books, and the
+periodic jobs around them (publishing, interest, snapshots, heartbeat).
+
+Every periodic job survives its own failures (a Redis or database restart
+is logged and retried on the next round); only the websocket client's own
+fatal errors end the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from markets import services
+from markets.fragments import book_fragment_html
+from markets.stream.interest import tokens_of_interest
+from markets.stream.publisher import BookPublisher, book_view_of
+from markets.stream.snapshots import snapshots_record
+from polybot.heartbeat import heartbeat_write
+from polybot.lib.aio import wait_for_event
+from polybot.polymarket.book import BookRegistry
+from polybot.polymarket.config import VenueConfig
+from polybot.polymarket.models import (
+    MarketEvent,
+    MarketResolvedEvent,
+    StreamReconnected,
+)
+from polybot.polymarket.ws import MarketStream, StreamSettings
+
+logger = logging.getLogger(__name__)
+HEARTBEAT_INTERVAL = 10.0
+
+
+@dataclass(frozen=True)
+class RunnerSettings:
+    publish_interval: float
+    snapshot_interval: float
+    interest_refresh: float
+    stream: StreamSettings
+
+    @classmethod
+    def from_settings(cls) -> RunnerSettings:
+        return cls(
+            publish_interval=settings.POLYBOT_STREAM_PUBLISH_INTERVAL,
+            snapshot_interval=settings.POLYBOT_STREAM_SNAPSHOT_INTERVAL,
+            interest_refresh=settings.POLYBOT_STREAM_INTEREST_REFRESH,
+            stream=StreamSettings(),
+        )
+
+
+class StreamRunner:
+    def __init__(self, config: VenueConfig, runner_settings: RunnerSettings) -> None:
+        self.settings = runner_settings
+        self.books = BookRegistry()
+        self.publisher = BookPublisher(
+            self.books, channel_layer=get_channel_layer(), render=book_fragment_html,
+            interval=runner_settings.publish_interval,
+        )  # fmt: skip
+        self.market_stream = MarketStream(
+            config, on_event=self.on_event, settings=runner_settings.stream
+        )
+        self.stop_event = asyncio.Event()
+
+    async def on_event(self, event: MarketEvent | StreamReconnected) -> None:
+        if isinstance(event, StreamReconnected):
+            # Books stay untrusted until the fresh snapshot the resubscribe brings.
+            self.books.mark_all_untrusted(
+                event.asset_ids, f"reconnected: {event.reason}"
+            )
+            self.publisher.mark(event.asset_ids)
+            return
+        if isinstance(event, MarketResolvedEvent):
+            await sync_to_async(services.market_resolve)(
+                condition_id=event.market, winning_token_id=event.winning_asset_id
+            )
+        self.publisher.mark(self.books.apply(event))
+
+    async def run(self) -> None:
+        stream_task = asyncio.create_task(
+            self.market_stream.run(), name="market-stream"
+        )
+        jobs = [
+            asyncio.create_task(self.publisher.run(self.stop_event), name="publisher"),
+            self._every(
+                self.settings.interest_refresh, self.refresh_interest, "interest"
+            ),
+            self._every(
+                self.settings.snapshot_interval, self.record_snapshots, "snapshots"
+            ),
+            self._every(HEARTBEAT_INTERVAL, self.beat, "heartbeat"),
+        ]
+        stopper = asyncio.create_task(self.stop_event.wait())
+        try:
+            done, _ = await asyncio.wait(
+                {stream_task, stopper}, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            self.stop_event.set()
+            await self.market_stream.stop()
+            await asyncio.gather(*jobs, stream_task, stopper, return_exceptions=True)
+        if stream_task in done and stream_task.exception():
+            raise stream_task.exception()  # type: ignore[misc]
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    def _every(
+        self, seconds: float, job: Callable[[], Awaitable[None]], name: str
+    ) -> asyncio.Task[None]:
+        async def loop() -> None:
+            while not self.stop_event.is_set():
+                try:
+                    await job()
+                except Exception:
+                    logger.exception(
+                        "stream job %s failed; retrying in %ss", name, seconds
+                    )
+                await wait_for_event(self.stop_event, seconds)
+
+        return asyncio.create_task(loop(), name=name)
+
+    async def refresh_interest(self) -> None:
+        wanted = await sync_to_async(tokens_of_interest)()
+        current = set(self.market_stream.asset_ids)
+        added, removed = sorted(wanted - current), sorted(current - wanted)
+        if added:
+            await self.market_stream.subscribe(added)
+        if removed:
+            await self.market_stream.unsubscribe(removed)
+            for asset_id in removed:
+                self.books.discard(asset_id)
+        if added or removed:
+            logger.info(
+                "stream watches %d tokens (+%d -%d)",
+                len(wanted),
+                len(added),
+                len(removed),
+            )
+
+    async def record_snapshots(self) -> None:
+        views = [book_view_of(book) for book in self.books]
+        if views:
+            await sync_to_async(snapshots_record)(views=views)
+
+    async def beat(self) -> None:
+        await sync_to_async(heartbeat_write)("stream")
