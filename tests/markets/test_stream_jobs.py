@@ -1,0 +1,153 @@
+"""The stream's jobs against the real database, Redis and channel layer."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from channels.layers import get_channel_layer
+
+from markets import services
+from markets.live import book_view_get
+from markets.models import Market, MarketSnapshot, Outcome
+from markets.stream.interest import (
+    VIEWED_KEY,
+    interest_register,
+    tokens_of_interest,
+    viewed_tokens,
+)
+from markets.stream.publisher import BookPublisher, book_view_of
+from markets.stream.snapshots import snapshots_record
+from polybot.lib.redis import redis_client
+from polybot.polymarket.book import BookRegistry
+from polybot.polymarket.models import BookEvent, BookSnapshot, PriceLevel
+from polybot.realtime import market_group
+from tests.factories.markets import MarketFactory, OutcomeFactory
+from tests.factories.orders import OrderFactory
+
+D = Decimal
+
+
+def _snapshot(
+    token: str, bids: list[tuple[str, str]], asks: list[tuple[str, str]]
+) -> BookEvent:
+    return BookEvent(
+        BookSnapshot(
+            asset_id=token, market="0xabc",
+            bids=tuple(PriceLevel(D(p), D(s)) for p, s in bids),
+            asks=tuple(PriceLevel(D(p), D(s)) for p, s in asks),
+            timestamp=datetime(2026, 11, 24, tzinfo=UTC), tick_size=D("0.01"),
+        )
+    )  # fmt: skip
+
+
+@pytest.fixture
+def binary_market(db: None) -> Market:
+    market = MarketFactory()
+    OutcomeFactory(market=market, token_id="111", label="Yes", index=0, price=D("0.40"))
+    OutcomeFactory(market=market, token_id="222", label="No", index=1, price=D("0.60"))
+    return market
+
+
+@pytest.fixture(autouse=True)
+def _clean_interest() -> None:
+    redis_client().delete(VIEWED_KEY)
+
+
+@pytest.mark.django_db
+def test_it_watches_both_tokens_of_a_market_with_an_open_order(
+    binary_market: Market,
+) -> None:
+    OrderFactory(outcome=Outcome.objects.get(token_id="111"), status="open")
+    other = MarketFactory()
+    OutcomeFactory(market=other, token_id="999")
+    assert tokens_of_interest() == {"111", "222"}
+
+
+@pytest.mark.django_db
+def test_it_forgets_viewed_tokens_when_interest_expires(binary_market: Market) -> None:
+    interest_register(["111"], ttl=60)
+    interest_register(["333"], ttl=-1)  # already expired
+    assert viewed_tokens() == {"111"}
+    assert tokens_of_interest() == {"111", "222"}
+
+
+@pytest.mark.django_db
+def test_it_watches_every_active_market_when_configured(
+    binary_market: Market, settings
+) -> None:
+    settings.POLYBOT_STREAM_WATCH_ALL_UP_TO = 10
+    assert tokens_of_interest() == {"111", "222"}
+
+
+@pytest.mark.django_db
+def test_snapshots_record_trusted_books_and_move_prices(binary_market: Market) -> None:
+    books = BookRegistry()
+    books.apply(_snapshot("111", [("0.44", "100"), ("0.43", "50")], [("0.46", "80")]))
+    untrusted = books.book("222")  # never got a snapshot
+    assert untrusted.trusted is False
+    assert snapshots_record(views=[book_view_of(b) for b in books]) == 1
+    snapshot = MarketSnapshot.objects.get()
+    assert (snapshot.best_bid, snapshot.best_ask, snapshot.midpoint) == (
+        D("0.44"),
+        D("0.46"),
+        D("0.45"),
+    )
+    assert (snapshot.bid_depth, snapshot.ask_depth) == (D("150"), D("80"))
+    yes = Outcome.objects.get(token_id="111")
+    assert (yes.price, yes.previous_price) == (D("0.450000"), D("0.400000"))
+    assert Outcome.objects.get(token_id="222").price == D("0.600000")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_publisher_coalesces_updates_into_one_push_and_one_cached_view() -> (
+    None
+):
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(market_group("111"), channel)
+    books = BookRegistry()
+    publisher = BookPublisher(
+        books,
+        channel_layer=layer,
+        render=lambda v: f"<div id='book-{v.token_id}'>{v.best_bid}</div>",
+        interval=0.1,
+    )
+    for bid in ("0.40", "0.41", "0.42"):  # three updates before one flush
+        publisher.mark(books.apply(_snapshot("111", [(bid, "10")], [("0.50", "10")])))
+    assert await publisher.flush() == 1
+    message = await layer.receive(channel)
+    assert message == {"type": "html.fragment", "html": "<div id='book-111'>0.42</div>"}
+    view = book_view_get("111")
+    assert view is not None and (view.best_bid, view.best_ask, view.trusted) == (
+        D("0.42"),
+        D("0.50"),
+        True,
+    )
+    assert await publisher.flush() == 0  # nothing changed since
+
+
+@pytest.mark.django_db
+def test_market_resolve_marks_the_winner_once(binary_market: Market) -> None:
+    market = services.market_resolve(
+        condition_id=binary_market.condition_id, winning_token_id="222"
+    )
+    assert market is not None
+    market.refresh_from_db()
+    assert (
+        market.status,
+        market.winning_outcome.token_id,
+        market.accepting_orders,
+    ) == ("resolved", "222", False)
+    first_resolved_at = market.resolved_at
+    time.sleep(0.01)
+    services.market_resolve(
+        condition_id=binary_market.condition_id, winning_token_id="222"
+    )
+    market.refresh_from_db()
+    assert market.resolved_at == first_resolved_at
+    assert (
+        services.market_resolve(condition_id="0xunknown", winning_token_id="1") is None
+    )
