@@ -69,6 +69,8 @@ UserHandler = Callable[[UserEvent | StreamReconnected], Awaitable[None]]
 
 _E = TypeVar("_E")
 
+_MAX_AGE = "max connection age reached"
+
 
 @dataclass(frozen=True, slots=True)
 class StreamSettings:
@@ -186,6 +188,10 @@ class _Stream(Generic[_E]):
         if self._started:
             await self._stopped.wait()
 
+    def connected(self) -> int:
+        """How many connections are open and subscribed right now."""
+        return sum(1 for shard in self._shards if shard.is_connected)
+
     def shard_keys(self) -> list[tuple[str, ...]]:
         """What each connection is subscribed to (asset ids or condition ids)."""
         return [tuple(shard.desired) for shard in self._shards]
@@ -248,6 +254,10 @@ class _Shard(Generic[_E]):
         return (
             f"<{self.stream.channel} shard {self.shard_id}: {len(self.desired)} keys>"
         )
+
+    @property
+    def is_connected(self) -> bool:
+        return self._ws is not None
 
     def start(self) -> None:
         if self._task is None:
@@ -350,7 +360,8 @@ class _Shard(Generic[_E]):
             # Backoff restarts once a connection proved usable; a venue that
             # accepts and immediately closes us keeps growing the delay.
             failures = 1 if healthy else failures + 1
-            logger.warning(
+            logger.log(
+                logging.INFO if reason == _MAX_AGE else logging.WARNING,
                 "%s ws shard %s: connection lost (%s), reconnecting",
                 stream.channel, self.shard_id, reason,
             )  # fmt: skip
@@ -388,7 +399,7 @@ class _Shard(Generic[_E]):
         while True:
             now = loop.time()
             if now >= expires:
-                return "max connection age reached", healthy
+                return _MAX_AGE, healthy
             stale_at = idle_since + settings.stale_after
             if now >= stale_at:
                 stream.counters.stale_detections += 1
@@ -426,9 +437,14 @@ class _Shard(Generic[_E]):
             # PolymarketParseError for a frame that is not JSON at all; anything
             # else is a parser bug. Neither may cost the connection.
             stream.counters.parse_errors += 1
+            # User-channel frames carry account data (the API key as
+            # "owner"): only the market channel's content goes to the log.
+            sample = (
+                f"{raw!r:.200}" if stream.channel == "market" else f"{len(raw)} bytes"
+            )
             logger.warning(
-                "%s ws shard %s: unparseable frame skipped (%s): %.200r",
-                stream.channel, self.shard_id, exc, raw,
+                "%s ws shard %s: unparseable frame skipped (%s): %s",
+                stream.channel, self.shard_id, exc, sample,
             )  # fmt: skip
             return []
 

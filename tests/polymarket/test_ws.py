@@ -352,7 +352,7 @@ async def test_it_keeps_a_connection_that_answers_pong(
     running(stream)
     await venue.wait(lambda: len(venue.connections) == 1)
     conn = venue.connections[0]
-    # Two staleness windows. worth of pings, all answered: nothing replaced.
+    # Two staleness windows' worth of pings, all answered: nothing replaced.
     await venue.wait(lambda: conn.frames.count("PING") >= 2 * 0.3 / 0.05)
 
     assert len(venue.connections) == 1
@@ -719,12 +719,14 @@ async def test_stop_closes_every_socket_cleanly(
         venue.config, ["a", "b", "c"], on_event=recorder, settings=settings
     )
     run = running(stream)
-    await venue.wait(lambda: len(venue.connections) == 3)
+    await recorder.wait(lambda: len(recorder.events) == 3)
+    assert stream.connected() == 3
 
     await asyncio.wait_for(stream.stop(), WAIT)
     await venue.wait(lambda: all(c.closed for c in venue.connections))
 
     assert run.task.done() and run.task.result() is None
+    assert stream.connected() == 0
     assert [c.close_code for c in venue.connections] == [1000, 1000, 1000]
     with pytest.raises(RuntimeError):
         await stream.run()
@@ -878,3 +880,35 @@ async def test_user_channel_never_logs_the_credentials(
     assert "reconnecting" in caplog.text  # the loss itself was logged
     for secret in (CREDS.secret, CREDS.passphrase):
         assert secret not in logged
+
+
+async def test_on_event_may_unsubscribe_the_asset_it_is_handling(
+    venue: FakeVenue, recorder: Recorder, running
+) -> None:
+    settings = StreamSettings(
+        ping_interval=0.05, stale_after=0.3, max_assets_per_connection=1
+    )
+
+    async def on_event(event: Any) -> None:
+        await recorder(event)
+        if isinstance(event, BookEvent) and event.snapshot.asset_id == "resolved":
+            # Emptying the shard this callback runs on closes its connection.
+            await stream.unsubscribe(["resolved"])
+
+    stream = MarketStream(
+        venue.config, ["resolved", "live"], on_event=on_event, settings=settings
+    )
+    running(stream)
+    await venue.wait(
+        lambda: len(venue.connections) == 2 and any(c.closed for c in venue.connections)
+    )
+    closed = next(c for c in venue.connections if c.closed)
+    live = next(c for c in venue.connections if not c.closed)
+
+    assert closed.subscribed == ["resolved"] and closed.close_code == 1000
+    await live.send(book_for("live", "still-streaming"))
+    await recorder.wait(
+        lambda: any(e.snapshot.hash == "still-streaming" for e in recorder.events)
+    )
+    assert stream.shard_keys() == [("live",)]
+    assert len(venue.connections) == 2
