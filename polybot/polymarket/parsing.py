@@ -69,6 +69,10 @@ _KEEPALIVE_FRAMES = frozenset({"PING", "PONG"})
 _MAX_ERRORS = 100
 # Unix times above this are milliseconds (1e11 seconds is the year 5138).
 _MS_THRESHOLD = Decimal("1e11")
+# 9999-12-31: anything later is garbage, and bounding it keeps int() cheap.
+_MAX_UNIX_SECONDS = Decimal(253402300799)
+# No market holds a quadrillion shares; a bound keeps book sums from overflowing.
+_MAX_SIZE = Decimal("1e15")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MISSING: Any = object()
 _T = TypeVar("_T")
@@ -161,18 +165,21 @@ def _opt_price(obj: Mapping[str, Any], *keys: str) -> Decimal | None:
     return value
 
 
-def _size(obj: Mapping[str, Any], *keys: str) -> Decimal:
-    value = _dec(obj, *keys)
+def _check_size(value: Decimal, field: str) -> Decimal:
     if value < 0:
-        raise _fail(f"field {keys[0]!r}: negative size {value}")
+        raise _fail(f"field {field!r}: negative size {value}")
+    if value > _MAX_SIZE:
+        raise _fail(f"field {field!r}: implausible size {value}")
     return value
+
+
+def _size(obj: Mapping[str, Any], *keys: str) -> Decimal:
+    return _check_size(_dec(obj, *keys), keys[0])
 
 
 def _opt_size(obj: Mapping[str, Any], *keys: str) -> Decimal | None:
     value = _opt_dec(obj, *keys)
-    if value is not None and value < 0:
-        raise _fail(f"field {keys[0]!r}: negative size {value}")
-    return value
+    return None if value is None else _check_size(value, keys[0])
 
 
 def parse_timestamp(value: object, field: str = "timestamp") -> datetime:
@@ -192,14 +199,13 @@ def parse_timestamp(value: object, field: str = "timestamp") -> datetime:
         raise _fail(f"field {field!r}: negative time {number}")
     if number > _MS_THRESHOLD:
         number /= 1000
+    if number > _MAX_UNIX_SECONDS:
+        raise _fail(f"field {field!r}: time out of range: {str(value)[:40]!r}")
     # Integer arithmetic on Decimal keeps milliseconds exact (a float would
     # turn .958 into .957999).
     whole = int(number)
     micros = int((number - whole) * 1_000_000)
-    try:
-        return _EPOCH + timedelta(seconds=whole, microseconds=micros)
-    except OverflowError:
-        raise _fail(f"field {field!r}: time out of range: {value!r}") from None
+    return _EPOCH + timedelta(seconds=whole, microseconds=micros)
 
 
 def _parse_iso(text: str, field: str) -> datetime:
@@ -276,7 +282,7 @@ def _str_tuple(obj: Mapping[str, Any], *keys: str) -> tuple[str, ...]:
 def _decode_json_list(text: str, field: str) -> list[Any]:
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise _fail(f"field {field!r}: not a list") from None
     if not isinstance(value, list):
         raise _fail(f"field {field!r}: not a list")
@@ -296,11 +302,8 @@ def _levels(obj: Mapping[str, Any], key: str) -> tuple[PriceLevel, ...]:
 # --- single objects (shared with REST) ----------------------------------------------
 
 
-def parse_book_snapshot(obj: object) -> BookSnapshot:
-    """REST ``/book`` or WebSocket ``book`` → ``BookSnapshot``.
-
-    Levels are kept in the order sent (``book.py`` sorts); zero-size levels
-    are kept too. Raises ``PolymarketParseError`` if the shape is wrong."""
+def _parse_book_snapshot(obj: object) -> BookSnapshot:
+    # Zero-size levels are kept as sent; the book drops them.
     book = _mapping(obj, "book")
     return BookSnapshot(
         asset_id=_str(book, "asset_id"),
@@ -339,15 +342,17 @@ def _trade_status(obj: Mapping[str, Any]) -> TradeStatus:
         raise _fail(f"field 'status': unknown trade status {value[:20]!r}") from None
 
 
-def parse_trade(obj: object) -> Trade:
+def _parse_trade(obj: object) -> Trade:
     """REST ``/data/trades`` row or user-channel ``trade`` → ``Trade``.
 
     Older docs name the match time ``matchtime``; ``trader_side`` and
     ``fee_rate_bps`` may be missing (then "" and 0)."""
     trade = _mapping(obj, "trade")
     bucket = _get(trade, "bucket_index", default=None)
+    if isinstance(bucket, str) and bucket.strip().isdigit() and len(bucket) < 10:
+        bucket = int(bucket)
     if bucket is not None and (isinstance(bucket, bool) or not isinstance(bucket, int)):
-        bucket = int(parse_decimal(bucket, "bucket_index"))
+        raise _fail(f"field 'bucket_index': expected an integer, got {bucket!r}"[:120])
     return Trade(
         id=_str(trade, "id"),
         taker_order_id=_str(trade, "taker_order_id", default=""),
@@ -372,7 +377,7 @@ def parse_trade(obj: object) -> Trade:
     )
 
 
-def parse_open_order(obj: object) -> OpenOrder:
+def _parse_open_order(obj: object) -> OpenOrder:
     """REST ``/data/orders`` row or user-channel ``order`` → ``OpenOrder``.
 
     ``side`` may be lower case, ``created_at`` an int, ``associate_trades``
@@ -397,11 +402,50 @@ def parse_open_order(obj: object) -> OpenOrder:
     )
 
 
+_UNFORESEEN = (ValueError, TypeError, ArithmeticError, AttributeError, RecursionError)
+
+
+def _guarded(parse: Callable[[object], _T], obj: object, what: str) -> _T:
+    """Run a parser so that only ``PolymarketParseError`` can leave it.
+
+    The helpers already raise it for every shape we know of; this catches the
+    shapes we did not foresee, so callers need one ``except`` clause only."""
+    try:
+        return parse(obj)
+    except PolymarketParseError:
+        raise
+    except _UNFORESEEN as exc:
+        raise _fail(f"{what}: {exc.__class__.__name__}: {exc}"[:200]) from exc
+
+
+def parse_book_snapshot(obj: object) -> BookSnapshot:
+    """REST ``/book`` or WebSocket ``book`` → ``BookSnapshot``.
+
+    Levels are kept in the order sent (``book.py`` sorts); ``tick_size``,
+    ``min_order_size``, ``neg_risk``, ``last_trade_price`` are optional.
+    Raises ``PolymarketParseError`` if the shape is wrong, nothing else."""
+    return _guarded(_parse_book_snapshot, obj, "book")
+
+
+def parse_trade(obj: object) -> Trade:
+    """REST ``/data/trades`` row or user-channel ``trade`` → ``Trade``.
+
+    Raises ``PolymarketParseError`` if the shape is wrong, nothing else."""
+    return _guarded(_parse_trade, obj, "trade")
+
+
+def parse_open_order(obj: object) -> OpenOrder:
+    """REST ``/data/orders`` row or user-channel ``order`` → ``OpenOrder``.
+
+    Raises ``PolymarketParseError`` if the shape is wrong, nothing else."""
+    return _guarded(_parse_open_order, obj, "order")
+
+
 # --- market channel ---------------------------------------------------------------
 
 
 def _parse_book_event(obj: Mapping[str, Any]) -> BookEvent:
-    return BookEvent(snapshot=parse_book_snapshot(obj))
+    return BookEvent(snapshot=_parse_book_snapshot(obj))
 
 
 def _parse_price_change(
@@ -557,7 +601,7 @@ _MARKET_PARSERS: dict[str, Callable[[Mapping[str, Any]], MarketEvent]] = {
 
 
 def _parse_user_trade(obj: Mapping[str, Any]) -> UserTradeEvent:
-    trade = parse_trade(obj)
+    trade = _parse_trade(obj)
     # The event time is "timestamp"; fall back to the match time rather than
     # dropping a fill, which would be far worse than a slightly wrong clock.
     timestamp = _opt_time(obj, "timestamp") or trade.match_time or trade.last_update
@@ -567,7 +611,7 @@ def _parse_user_trade(obj: Mapping[str, Any]) -> UserTradeEvent:
 
 
 def _parse_user_order(obj: Mapping[str, Any]) -> UserOrderEvent:
-    order = parse_open_order(obj)
+    order = _parse_open_order(obj)
     timestamp = _opt_time(obj, "timestamp") or order.created_at
     if timestamp is None:
         raise _fail("missing field 'timestamp'")
@@ -647,7 +691,7 @@ def _parse_frame(
         except PolymarketParseError as exc:
             stats.skipped_malformed += 1
             _note_error(stats, f"[{index}] {event_type}: {exc.message}")
-        except (ValueError, TypeError, ArithmeticError, AttributeError) as exc:
+        except _UNFORESEEN as exc:
             # Defensive: the helpers raise PolymarketParseError, but a shape we
             # did not foresee must still cost one object, never the connection.
             stats.skipped_malformed += 1

@@ -759,6 +759,42 @@ def test_parse_timestamp_reads_seconds_milliseconds_and_iso() -> None:
         parse_timestamp("9" * 30)
 
 
+def test_it_refuses_absurd_times_and_sizes() -> None:
+    with pytest.raises(PolymarketParseError, match="out of range"):
+        parse_timestamp("1e999999")
+    obj = fixture("ws-market-last_trade_price.json") | {"size": "1e999999"}
+    stats = ParseStats()
+    assert parse_market_message(json.dumps(obj), stats) == []
+    assert "implausible size" in stats.errors[0]
+
+
+def test_it_reads_a_string_bucket_index_and_refuses_a_float() -> None:
+    row = fixture("clob-trades-page.json")["data"][0]
+    assert parse_trade(row | {"bucket_index": "3"}).bucket_index == 3
+    with pytest.raises(PolymarketParseError, match="bucket_index"):
+        parse_trade(row | {"bucket_index": 2.5})
+
+
+def test_single_object_parsers_turn_unforeseen_errors_into_parse_errors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: object) -> None:
+        raise TypeError("a shape nobody foresaw")
+
+    monkeypatch.setattr("polybot.polymarket.parsing._levels", broken)
+    monkeypatch.setattr("polybot.polymarket.parsing._side", broken)
+
+    with pytest.raises(PolymarketParseError, match="book: TypeError"):
+        parse_book_snapshot(fixture("clob-book.json"))
+    with pytest.raises(PolymarketParseError, match="trade: TypeError"):
+        parse_trade(fixture("clob-trades-page.json")["data"][0])
+    with pytest.raises(PolymarketParseError, match="order: TypeError"):
+        parse_open_order(fixture("clob-open-orders-page.json")["data"][0])
+    stats = ParseStats()
+    assert parse_market_message(fixture_text("ws-market-book.json"), stats) == []
+    assert stats.errors == ["[0] book: TypeError: a shape nobody foresaw"]
+
+
 def test_parse_decimal_reads_venue_numbers() -> None:
     assert parse_decimal(".48") == D("0.48")
     assert parse_decimal(0.1) == D("0.1")
