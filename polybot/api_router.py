@@ -16,6 +16,7 @@ from accounts.api.views import (
     SessionApi,
 )
 from alerts.api.views import NotificationReadApi, NotificationViewSet
+from markets.api.views import MarketViewSet
 from polybot.api.docs import ApiDocsView
 from polybot.api.routing import by_method
 
@@ -25,6 +26,7 @@ router.trailing_slash = "/?"
 # No format suffixes (/notifications.json): JSON is the only format.
 router.include_format_suffixes = False
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("markets", MarketViewSet, basename="market")
 
 
 def _route(regex: str, view: Any, name: str) -> URLPattern:

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 # The icon is a symbol id in templates/includes/_icons.html, without "i-".
 NAV_SECTIONS: list[tuple[str, str, str]] = [
     ("portfolio:dashboard", "Dashboard", "grid"),
+    ("markets:list", "Markets", "trending-up"),
     ("accounts:settings", "Settings", "settings"),
 ]
 

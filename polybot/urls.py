@@ -8,6 +8,7 @@ from polybot import api_router, views
 urlpatterns = [
     path("", include("portfolio.urls")),
     path("accounts/", include("accounts.urls")),
+    path("markets/", include("markets.urls")),
     path("admin/", admin.site.urls),
     # /api/v1/ is canonical; the unversioned /api/ reaches the same views.
     path("api/v1/", include((api_router.urlpatterns, "api"), namespace="api")),

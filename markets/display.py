@@ -1,0 +1,184 @@
+"""Live books and price history shaped for templates.
+
+Templates cannot do arithmetic, and the CSP forbids inline styles, so size
+bars and chart lines are computed here and drawn as SVG attributes.
+
+``book_context`` is the contract of ``markets/partials/_book.html``: the
+market page, the polling view and the stream's websocket push all render the
+partial with it, so the three can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from markets.live import BookView
+from markets.models import MarketSnapshot
+
+BOOK_TEMPLATE = "markets/partials/_book.html"
+CHART_WIDTH = 600
+CHART_HEIGHT = 160
+CHART_MAX_POINTS = 300
+_DEFAULT_TICK = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class LadderLevel:
+    price: Decimal
+    size: Decimal
+    total: Decimal  # cumulative size from the best price to this one
+    bar: int  # size as a percentage of the largest level on either side
+
+    @property
+    def bar_x(self) -> int:
+        """Where the bar starts: bars grow from the right edge."""
+        return 100 - self.bar
+
+
+@dataclass(frozen=True)
+class BookLadder:
+    asks: list[LadderLevel]  # highest price first, as a ladder reads top-down
+    bids: list[LadderLevel]  # best (highest) first
+    best_bid: Decimal | None
+    best_ask: Decimal | None
+    midpoint: Decimal | None
+    spread: Decimal | None
+    last_trade_price: Decimal | None
+    trusted: bool
+    updated_at: datetime | None
+
+
+def book_ladder(book: BookView) -> BookLadder:
+    largest = max((size for _, size in (*book.bids, *book.asks)), default=Decimal(0))
+    asks = _levels(book.asks, largest)
+    return BookLadder(
+        asks=asks[::-1],
+        bids=_levels(book.bids, largest),
+        best_bid=book.best_bid,
+        best_ask=book.best_ask,
+        midpoint=book.midpoint,
+        spread=book.spread,
+        last_trade_price=book.last_trade_price,
+        trusted=book.trusted,
+        updated_at=_parse_time(book.updated_at),
+    )
+
+
+def _levels(
+    levels: list[tuple[Decimal, Decimal]], largest: Decimal
+) -> list[LadderLevel]:
+    rows = []
+    total = Decimal(0)
+    for price, size in levels:
+        total += size
+        bar = int(size * 100 / largest) if largest > 0 else 0
+        # A resting order, however small, gets a visible sliver.
+        rows.append(LadderLevel(price, size, total, max(bar, 1 if size > 0 else 0)))
+    return rows
+
+
+def _parse_time(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class BookPanel:
+    """What ``BOOK_TEMPLATE`` shows for one outcome token."""
+
+    market_id: int
+    token_id: str
+    label: str
+    ladder: BookLadder | None  # None: no live view, the book is stale
+
+    @property
+    def stale(self) -> bool:
+        return self.ladder is None
+
+    @property
+    def untrusted(self) -> bool:
+        return self.ladder is not None and not self.ladder.trusted
+
+
+def book_panel(
+    *, market_id: int, token_id: str, book: BookView | None, label: str = ""
+) -> BookPanel:
+    ladder = book_ladder(book) if book is not None else None
+    return BookPanel(market_id, token_id, label, ladder)
+
+
+def book_context(
+    *, market_id: int, token_id: str, book: BookView | None, label: str = ""
+) -> dict[str, Any]:
+    """The context to render ``BOOK_TEMPLATE`` alone (the polling view, the
+    stream's push). ``book`` is None when there is no live view."""
+    panel = book_panel(market_id=market_id, token_id=token_id, book=book, label=label)
+    return {"panel": panel}
+
+
+@dataclass(frozen=True)
+class PriceChart:
+    """One outcome's price line, in SVG user units (``CHART_WIDTH`` wide)."""
+
+    label: str
+    points: str  # "x,y x,y …" for <polyline>
+    area: str  # the same line closed along the bottom, for <polygon>
+    low: Decimal
+    high: Decimal
+    first: Decimal
+    last: Decimal
+    start: datetime
+    end: datetime
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
+
+    @property
+    def change(self) -> Decimal:
+        return self.last - self.first
+
+
+def snapshot_price(snapshot: MarketSnapshot) -> Decimal | None:
+    """A snapshot's price: the midpoint, else the last trade."""
+    if snapshot.midpoint is not None:
+        return snapshot.midpoint
+    return snapshot.last_trade_price
+
+
+def price_chart(*, label: str, snapshots: list[MarketSnapshot]) -> PriceChart | None:
+    """A line of ``snapshots`` (oldest first) scaled to fill the chart, or
+    None when fewer than two have a price."""
+    series = [
+        (s.taken_at, p) for s in snapshots if (p := snapshot_price(s)) is not None
+    ]
+    if len(series) < 2:
+        return None
+    # Thin long histories evenly; always keep the latest point.
+    step = -(-len(series) // CHART_MAX_POINTS)
+    series = series[:-1][::step] + series[-1:]
+    prices = [p for _, p in series]
+    low, high = min(prices), max(prices)
+    # A flat line sits mid-chart; otherwise leave a little air above and below.
+    pad = max((high - low) / 10, Decimal("0.005"))
+    floor, ceiling = max(low - pad, Decimal(0)), min(high + pad, Decimal(1))
+    start, end = series[0][0], series[-1][0]
+    span = (end - start).total_seconds() or 1.0
+    scale = float(ceiling - floor) or 1.0
+
+    coords = [
+        (
+            (t - start).total_seconds() / span * CHART_WIDTH,
+            CHART_HEIGHT - float(p - floor) / scale * CHART_HEIGHT,
+        )
+        for t, p in series
+    ]
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    area = f"0,{CHART_HEIGHT} {points} {CHART_WIDTH},{CHART_HEIGHT}"
+    return PriceChart(
+        label=label, points=points, area=area, low=low, high=high,
+        first=prices[0], last=prices[-1], start=start, end=end,
+    )  # fmt: skip

@@ -1,0 +1,103 @@
+"""Price display for market pages: `{% load market_ui %}`.
+
+Outcome prices are probabilities between 0 and 1 and read best in cents, the
+way the venue shows them ("62¢", "62.5¢"). Like ``polybot.templatetags.ui``
+these only format Decimals; they never compute with floats.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import template
+
+register = template.Library()
+
+EMPTY = "—"
+_HUNDRED = Decimal(100)
+_THOUSAND = Decimal(1000)
+_MILLION = Decimal(1_000_000)
+_BILLION = Decimal(1_000_000_000)
+
+
+def _decimal(value: object) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _plain(number: Decimal) -> str:
+    """Decimal("62.500") -> "62.5", Decimal("60") -> "60" (never "6E+1")."""
+    text = f"{number:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
+def cents(value: object) -> str:
+    """Decimal("0.625") -> "62.5¢"; None -> "—"."""
+    price = _decimal(value)
+    if price is None:
+        return EMPTY
+    return f"{_plain((price * _HUNDRED).quantize(Decimal('0.01'), ROUND_HALF_UP))}¢"
+
+
+@register.filter
+def signed_cents(value: object) -> str:
+    """A price change: Decimal("0.03") -> "+3¢", Decimal("-0.005") -> "−0.5¢",
+    zero -> "0¢"."""
+    change = _decimal(value)
+    if change is None:
+        return EMPTY
+    text = cents(abs(change))
+    if change > 0:
+        return "+" + text
+    return "−" + text if change < 0 else text
+
+
+@register.filter
+def move_class(value: object) -> str:
+    """ "up", "down" or "flat" for a price change, without rounding it to
+    cents first: half a cent is a move on a 0.001 tick."""
+    change = _decimal(value)
+    if change is None or change == 0:
+        return "flat"
+    return "up" if change > 0 else "down"
+
+
+@register.filter
+def compact_usd(value: object) -> str:
+    """Decimal("1234567") -> "$1.2M", Decimal("950.4") -> "$950"; None -> "—"."""
+    amount = _decimal(value)
+    if amount is None:
+        return EMPTY
+    size = abs(amount)
+    sign = "-" if amount < 0 else ""
+    for unit, suffix in ((_BILLION, "B"), (_MILLION, "M"), (_THOUSAND, "k")):
+        if size >= unit:
+            scaled = (size / unit).quantize(Decimal("0.1"), ROUND_HALF_UP)
+            return f"{sign}${_plain(scaled)}{suffix}"
+    return f"{sign}${size.quantize(Decimal(1), ROUND_HALF_UP)}"
+
+
+@register.filter
+def shares(value: object) -> str:
+    """Decimal("1234.50") -> "1,234.5"; None -> "—"."""
+    size = _decimal(value)
+    if size is None:
+        return EMPTY
+    return _plain_grouped(size.quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+def _plain_grouped(number: Decimal) -> str:
+    text = f"{number:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
+def plain(value: object) -> str:
+    """A Decimal without trailing zeros: Decimal("0.020000") -> "0.02"."""
+    number = _decimal(value)
+    return EMPTY if number is None else _plain(number)
