@@ -182,8 +182,11 @@ def _str_items(items: list[Any], field: str) -> tuple[str, ...]:
 
 
 def _base_units(value: object, field: str) -> Decimal:
-    # Exact: scaleb moves the decimal point without rounding.
-    return parse_decimal(value, field).scaleb(-TOKEN_DECIMALS)
+    # Move the decimal point by hand: Decimal.scaleb rounds to the context's
+    # 28 digits, and allowances are often 2**256 - 1 (78 digits).
+    sign, digits, exponent = parse_decimal(value, field).as_tuple()
+    assert isinstance(exponent, int)  # parse_decimal only returns finite values
+    return Decimal((sign, digits, exponent - TOKEN_DECIMALS))
 
 
 def _tags(obj: Mapping[str, Any]) -> tuple[str, ...]:
