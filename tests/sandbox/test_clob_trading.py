@@ -15,6 +15,7 @@ from py_clob_client_v2 import (
     AssetType,
     BalanceAllowanceParams,
     OrderArgs,
+    OrderMarketCancelParams,
     OrderPayload,
     OrderType,
     PartialCreateOrderOptions,
@@ -172,9 +173,7 @@ def test_cancel_one_then_cancel_all_and_open_orders_page_through_cursors(
 def test_cancel_market_orders_and_cancel_many(
     sandbox: SandboxThread, make_trader: MakeTrader
 ) -> None:
-    from py_clob_client_v2 import OrderMarketCancelParams
-
-    condition, yes, no = market_tokens(sandbox, FREE_MARKET)
+    _, yes, no = market_tokens(sandbox, FREE_MARKET)
     trader = make_trader()
     on_yes = trader.client.create_and_post_order(
         OrderArgs(token_id=yes, price=0.1, size=5, side="BUY")
@@ -313,10 +312,7 @@ def test_refusals_carry_the_venues_messages(
     )
     with pytest.raises(PolyApiException) as exc:
         taker.client.post_order(off_tick)
-    assert refusal(exc) == (
-        400, f"order {exc.value.error_msg['error'].split()[1]} is invalid. "
-        "Price (0.425) breaks minimum tick size rule: 0.01",
-    )  # fmt: skip
+    assert refusal(exc)[1].endswith("Price (0.425) breaks minimum tick size rule: 0.01")
 
     # A FOK that can be filled goes through, at the maker's price.
     order = taker.client.create_order(
