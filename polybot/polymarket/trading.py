@@ -250,7 +250,7 @@ class _RoutedClobClient(ClobClient):
         data: object,
         params: dict[str, Any] | None,
     ) -> Any:
-        path = httpx.URL(endpoint).path
+        path = self._venue_path(endpoint)
         content = data if isinstance(data, str | bytes) else None
         return self.polybot_http.request(
             method,
@@ -262,6 +262,15 @@ class _RoutedClobClient(ClobClient):
             params=params,
             headers=headers,
         )
+
+    def _venue_path(self, endpoint: str) -> str:
+        # The venue path ("/order"), also when the host has a path prefix
+        # (the sandbox serves the CLOB under "/clob").
+        path = httpx.URL(endpoint).path
+        prefix = httpx.URL(self.host).path.rstrip("/")
+        if prefix and path.startswith(prefix + "/"):
+            return path[len(prefix) :]
+        return path
 
     def _get(
         self,

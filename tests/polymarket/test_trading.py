@@ -1264,3 +1264,22 @@ def test_credentials_never_show_in_repr():
     client = offline_client(credentials=CREDS)
     assert SECRET not in repr(client.credentials)
     assert dataclasses.asdict(client.credentials)["secret"] == SECRET
+
+
+def test_a_host_with_a_path_prefix_keeps_families_and_write_rules(venue):
+    # The sandbox serves the CLOB under /clob; the families must still be
+    # those of /order and /data/orders, not the catch-all.
+    venue.route("POST", "/clob/order", accept_with_computed_id)
+    venue.route("GET", "/clob/data/orders", (200, {"data": [], "next_cursor": "LTE="}))
+    config = VenueConfig(clob_url=venue.url + "/clob", read_retries=0)
+    limiter = SpyLimiter()
+    http = HttpClient(config.clob_url, config, limiter=limiter)
+    client = TradingClient(config, private_key=new_key(), credentials=CREDS, http=http)
+    signed = sign(client)
+    assert client.post_order(signed).order_id == signed.order_hash
+    assert client.open_orders() == []
+    assert venue.paths() == ["POST /clob/order", "GET /clob/data/orders"]
+    assert limiter.families == [
+        ratelimit.TRADING_POST_ORDER,
+        ratelimit.CLOB_LEDGER_ORDERS,
+    ]
