@@ -54,7 +54,7 @@ BINARY_LISTINGS: tuple[Listing, ...] = (
     Listing("cpi-above-3-next-print", "Will US CPI inflation be above 3.0% in the next print?",
             "Economy", 12, 0.37, 0.6, 710_000, "the BLS reports year-over-year CPI above 3.0%"),
     Listing("sp500-above-4000-year-end", "Will the S&P 500 close the year above 4,000?", "Economy",
-            80, 0.955, 0.5, 1_150_000, "the S&P 500 closes above 4,000 on the last trading day"),
+            80, 0.958, 1.0, 1_150_000, "the S&P 500 closes above 4,000 on the last trading day"),
     Listing("senate-passes-budget-bill", "Will the Senate pass the budget reconciliation bill "
             "this month?", "Politics", 27, 0.52, 0.7, 2_640_000, "the Senate passes the bill"),
     Listing("government-shutdown-october", "Will there be a US government shutdown in October?",
