@@ -13,10 +13,10 @@ not sent (API.md §6). A filter left at ``None`` is not sent, so pass
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from polybot.polymarket.config import VenueConfig
 from polybot.polymarket.errors import RejectCode, RejectedError
@@ -31,6 +31,7 @@ from polybot.polymarket.rest_parsing import (
 )
 
 DEFAULT_PAGE_SIZE = 100
+_T = TypeVar("_T")
 
 
 def _market_filters(
@@ -257,7 +258,7 @@ class GammaClient:
                 return
             offset += len(rows)
 
-    def _one(self, path: str, family: str, parse: Any) -> Any:
+    def _one(self, path: str, family: str, parse: Callable[[object], _T]) -> _T | None:
         try:
             payload = self.http.get(path, family=family)
         except RejectedError as exc:
