@@ -390,11 +390,15 @@ class TradingClient:
         (the venue answers 400 to a create when a key exists for the nonce).
         Sets them on this client. Does not move money; persist the result
         (encrypted) instead of calling this on every start."""
-        creds = self._call(
-            lambda: self._client.create_or_derive_api_key(nonce=nonce),
-            write=False,
-            endpoint="GET /auth/derive-api-key",
-        )
+        try:
+            creds = self._call(
+                lambda: self._client.create_or_derive_api_key(nonce=nonce),
+                write=False,
+                endpoint="GET /auth/derive-api-key",
+            )
+        except (KeyError, TypeError) as exc:
+            # The client indexes the answer (resp["apiKey"]) without checking.
+            raise PolymarketParseError(f"credentials answer: {exc!r}") from exc
         if not isinstance(creds, ApiCreds) or not creds.api_key:
             raise PolymarketParseError("credentials answer without an api key")
         self._client.set_api_creds(creds)
@@ -429,6 +433,9 @@ class TradingClient:
         price off the tick or outside ``[tick, 1 - tick]``, a size that is not
         positive or has more than 2 decimals, ``post_only`` on FOK/FAK, and an
         expiration on anything but GTD (or none on GTD)."""
+        if not isinstance(price, Decimal) or not isinstance(size, Decimal):
+            # Floats are how 0.29 shares become 0.28 (STYLE R15).
+            raise TypeError("price and size must be Decimal")
         side = Side(side)
         order_type = OrderType(order_type)
         tick = Decimal(tick_key(tick_size))

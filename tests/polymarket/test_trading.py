@@ -1283,3 +1283,19 @@ def test_a_host_with_a_path_prefix_keeps_families_and_write_rules(venue):
         ratelimit.TRADING_POST_ORDER,
         ratelimit.CLOB_LEDGER_ORDERS,
     ]
+
+
+def test_sign_order_refuses_floats():
+    with pytest.raises(TypeError, match="Decimal"):
+        sign(offline_client(), price=0.42)
+    with pytest.raises(TypeError, match="Decimal"):
+        sign(offline_client(), size=10)
+
+
+def test_a_malformed_credentials_answer_is_a_parse_error(venue):
+    venue.route("POST", "/auth/api-key", (200, {"unexpected": True}))
+    venue.route("GET", "/auth/derive-api-key", (200, {"also": "wrong"}))
+    h = harness(venue, credentials=None)
+    with pytest.raises(PolymarketParseError):
+        h.client.create_or_derive_credentials()
+    assert h.client.credentials is None
