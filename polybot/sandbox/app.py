@@ -98,6 +98,11 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     await venue.hub.close_all()
 
 
+async def _close_websockets(app: web.Application) -> None:
+    # Before the server waits for open requests to finish: a websocket never would.
+    await app[VENUE].hub.close_all()
+
+
 def create_app(config: SandboxConfig | None = None) -> web.Application:
     """A complete sandbox venue. Background work (simulator, settlement,
     expiry, heartbeats, periodic faults) starts when the app starts."""
@@ -113,4 +118,5 @@ def create_app(config: SandboxConfig | None = None) -> web.Application:
     app.router.add_get("/ws/market", ws.market_socket)
     app.router.add_get("/ws/user", ws.user_socket)
     app.cleanup_ctx.append(_background)
+    app.on_shutdown.append(_close_websockets)
     return app

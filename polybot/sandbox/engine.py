@@ -163,10 +163,11 @@ class Engine:
             if new_tick is not None:
                 old, market.tick_size = market.tick_size, new_tick
                 market_events.append(TickSizeChanged(market, old, new_tick, ts))
-        for market in self._traded.values():
-            market_events.append(BookChanged(market, ts))
+        # Level changes first, then trades and user events, then the fresh
+        # books the venue re-sends after trades.
+        books: list[VenueEvent] = [BookChanged(m, ts) for m in self._traded.values()]
         self._traded.clear()
-        batch, self._pending = market_events + self._pending, []
+        batch, self._pending = market_events + self._pending + books, []
         self.bus.publish(batch)
 
     # --- placing ----------------------------------------------------------------

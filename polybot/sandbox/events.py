@@ -5,12 +5,15 @@ so a websocket connection can receive them as one array frame."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from polybot.sandbox.book import LevelChange
 from polybot.sandbox.models import Market, Order, Side, Trade, TradeStatus
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -107,4 +110,7 @@ class EventBus:
         if not events:
             return
         for listener in self._listeners:
-            listener(events)
+            try:
+                listener(events)
+            except Exception:  # a broken listener must never undo a match
+                log.exception("sandbox: event listener failed")

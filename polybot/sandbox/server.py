@@ -49,7 +49,7 @@ async def start_sandbox(
     ``gamma``, ``data``, ``ws`` and ``control``."""
     config = replace(config or SandboxConfig(), seed=seed)
     app = create_app(config)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -103,6 +103,8 @@ class WsHub:
                     parent = self.engine.events.get(event.market.event_id)
                     out.append(payloads.new_market(event, parent))
                 continue
+            if isinstance(event, OrderChanged | TradeChanged):
+                continue  # user channel only
             tokens = [t for t in event.market.token_ids if t in conn.assets]
             if not tokens:
                 continue
