@@ -642,6 +642,7 @@ def _decode_frame(raw: str | bytes | bytearray) -> list[Any]:
         raise _fail(f"frame: expected str or bytes, got {type(raw).__name__}")
     if text.strip() in _KEEPALIVE_FRAMES:
         return []
+    _check_nesting(text)
     try:
         # parse_float=Decimal: a JSON number like 0.48 never becomes a float.
         value = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
@@ -654,6 +655,39 @@ def _decode_frame(raw: str | bytes | bytearray) -> list[Any]:
     if isinstance(value, list):
         return value
     raise _fail(f"frame: expected an object or an array, got {type(value).__name__}")
+
+
+# Venue frames nest four levels deep at most (array > event > changes > level).
+# The C JSON decoder recurses per level, and where the recursion limit has
+# been raised (hypothesis does) a hostile "[[[[…" frame overflows the C stack
+# and kills the process instead of raising RecursionError.
+_MAX_NESTING = 32
+# Fewer brackets than this cannot nest too deep; counting them is C-fast, so
+# ordinary frames never pay for the scan below.
+_SCAN_ABOVE_BRACKETS = 256
+
+
+def _check_nesting(text: str) -> None:
+    if text.count("[") + text.count("{") <= _SCAN_ABOVE_BRACKETS:
+        return
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > _MAX_NESTING:
+                raise _fail(f"frame nests deeper than {_MAX_NESTING} levels")
+        elif char in "]}":
+            depth -= 1
 
 
 def _reject_constant(name: str) -> Any:
