@@ -51,7 +51,11 @@ class RunnerSettings:
             publish_interval=settings.POLYBOT_STREAM_PUBLISH_INTERVAL,
             snapshot_interval=settings.POLYBOT_STREAM_SNAPSHOT_INTERVAL,
             interest_refresh=settings.POLYBOT_STREAM_INTEREST_REFRESH,
-            stream=StreamSettings(),
+            # Also replace healthy-looking connections now and then: the venue has
+            # been seen to keep answering PONG while sending no data (API.md §9).
+            stream=StreamSettings(
+                max_connection_age=settings.POLYBOT_STREAM_MAX_CONNECTION_AGE
+            ),
         )
 
 

@@ -289,3 +289,5 @@ POLYBOT_STREAM_INTEREST_REFRESH = env.float("POLYBOT_STREAM_INTEREST_REFRESH", d
 POLYBOT_STREAM_WATCH_ALL_UP_TO = env.int("POLYBOT_STREAM_WATCH_ALL_UP_TO", default=0)
 # Persist raw market-channel messages for backtests, pruned after N days (0: off).
 POLYBOT_BOOK_RECORDER_DAYS = env.int("POLYBOT_BOOK_RECORDER_DAYS", default=0)
+# Seconds after which even a healthy market connection is replaced (0: never).
+POLYBOT_STREAM_MAX_CONNECTION_AGE = env.float("POLYBOT_STREAM_MAX_CONNECTION_AGE", default=900.0) or None
