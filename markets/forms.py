@@ -10,6 +10,9 @@ from markets.models import MarketStatus
 from markets.querysets import SEARCH_MAX_LENGTH
 from markets.selectors import MarketFilters, MarketSort, SortOrder
 
+# A text box, not type=number: a bad value from a shared link stays visible
+# next to its error instead of being blanked by the browser.
+_AMOUNT = forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "0"})
 NEG_RISK_CHOICES = [("", "Any"), ("yes", "Neg-risk only"), ("no", "Not neg-risk")]
 
 
@@ -46,13 +49,13 @@ class MarketFilterForm(forms.Form):
         required=False,
         min_value=Decimal(0),
         label="Min liquidity",
-        widget=forms.NumberInput(attrs={"min": "0", "step": "any", "placeholder": "0"}),
+        widget=_AMOUNT,
     )
     min_volume = forms.DecimalField(
         required=False,
         min_value=Decimal(0),
         label="Min volume",
-        widget=forms.NumberInput(attrs={"min": "0", "step": "any", "placeholder": "0"}),
+        widget=_AMOUNT,
     )
     end_after = forms.DateField(
         required=False,

@@ -14,6 +14,8 @@ from django.db.models import (
     BooleanField,
     DecimalField,
     F,
+    Func,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -63,9 +65,15 @@ def _prefix_query(text: str) -> SearchQuery | None:
 class MarketQuerySet(QuerySet[Market]):
     def search(self, query: SearchQuery) -> MarketQuerySet:
         """Markets matching ``query`` (see :func:`search_query`), annotated
-        with ``rank``: higher for matches in heavier parts of the document."""
-        return self.filter(search_vector=query).annotate(
-            rank=SearchRank(F("search_vector"), query)
+        with ``rank``: higher for matches in heavier parts of the document.
+
+        A query of stop words only ("will", "the") has no terms left and
+        would match nothing; it narrows nothing instead, as nothing was said."""
+        empty = Func(query, function="numnode", output_field=IntegerField())
+        return (
+            self.alias(query_terms=empty)
+            .filter(Q(search_vector=query) | Q(query_terms=0))
+            .annotate(rank=SearchRank(F("search_vector"), query))
         )
 
     def in_category(self, name: str) -> MarketQuerySet:

@@ -132,6 +132,12 @@ def test_it_matches_everything_for_a_blank_search(catalogue) -> None:
     assert len(_questions(search="   ")) == 3
 
 
+def test_a_search_of_stop_words_only_narrows_nothing(catalogue) -> None:
+    # Every question starts with "Will": typing it must not empty the list.
+    assert len(_questions(search="will")) == 3
+    assert _questions(search="will b") == ["Will Bitcoin close above $150k in 2026?"]
+
+
 def test_it_ranks_question_matches_above_description_matches() -> None:
     MarketFactory(
         question="Will the index rise?",

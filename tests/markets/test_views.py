@@ -120,8 +120,14 @@ def test_each_row_shows_the_market_and_its_outcome_prices_with_their_move(
         '<span class="outcome-change down" title="Change since the previous price"> <span aria-hidden="true">▼</span><span class="sr-only">down</span>−2¢ </span>'
         in row_html
     )
-    assert '<td class="num">$1.2M</td> <td class="num">$45.7k</td>' in row_html
-    assert '<time datetime="2026-12-31T12:00:00+00:00">Dec 31, 2026</time>' in row_html
+    assert (
+        '<td class="num" data-label="Volume">$1.2M</td> <td class="num" data-label="Liquidity">$45.7k</td>'
+        in row_html
+    )
+    assert (
+        '<td class="num" data-label="Ends"><time datetime="2026-12-31T12:00:00+00:00">Dec 31, 2026</time></td>'
+        in row_html
+    )
 
 
 def test_an_unchanged_or_unknown_previous_price_shows_no_arrow(
@@ -424,7 +430,7 @@ def test_the_market_page_shows_the_live_book(
     quote = re.search(rf'<tr id="quote-{yes.token_id}">.*?</tr>', html)
     assert quote
     assert (
-        '<td class="num up">61¢</td> <td class="num down">63¢</td> <td class="num">62¢</td> '
+        '<td class="num up">61¢</td> <td class="num down">63¢</td> <td class="num hide-sm">62¢</td> '
         '<td class="num"><strong>62.5¢</strong></td>'
     ) in quote.group(0)
     assert '<span class="badge badge-up">Live</span>' in quote.group(0)
@@ -469,7 +475,7 @@ def test_the_market_page_shows_the_live_book(
     stale = re.search(rf'<tr id="quote-{no.token_id}">.*?</tr>', html)
     assert stale
     assert (
-        '<td class="num up">—</td> <td class="num down">—</td> <td class="num">—</td> <td class="num"><strong>38¢</strong></td>'
+        '<td class="num up">—</td> <td class="num down">—</td> <td class="num hide-sm">—</td> <td class="num"><strong>38¢</strong></td>'
         in stale.group(0)
     )
     assert ">Stale</span>" in stale.group(0)
