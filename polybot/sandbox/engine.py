@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from eth_utils import keccak
-
-from polybot.sandbox import errors, rules
+from polybot.sandbox import errors, rules, settlement
 from polybot.sandbox.book import PlannedFill, UnifiedBook, own_price, yes_view
 from polybot.sandbox.config import SandboxConfig
 from polybot.sandbox.errors import VenueError
@@ -41,7 +39,6 @@ from polybot.sandbox.fees import taker_fee
 from polybot.sandbox.ledger import Ledger
 from polybot.sandbox.models import (
     Event,
-    MakerFill,
     Market,
     Order,
     OrderStatus,
@@ -53,6 +50,7 @@ from polybot.sandbox.models import (
 )
 from polybot.sandbox.orders import OrderRequest
 from polybot.sandbox.ticks import tick_rule
+from polybot.sandbox.trades import buckets_of, new_trade
 
 ZERO = Decimal(0)
 RECENT_TRADES = 5000
@@ -200,7 +198,7 @@ class Engine:
                 self._execute(market, order, fills, result)
             if order.remaining > 0 and rests:
                 book.add(order, yes_side, yes_limit)
-                self._reserve(order)
+                settlement.reserve(self.ledger, order)
                 if order.order_type is OrderType.GTD:
                     self.gtd_open[order.id] = order
             elif order.remaining > 0:
@@ -274,35 +272,38 @@ class Engine:
     ) -> None:
         """Turn planned fills into trades, one per price level crossed."""
         book = self.book_for(market)
-        buckets: list[list[PlannedFill]] = []
-        for fill in fills:
-            if buckets and buckets[-1][0].yes_price == fill.yes_price:
-                buckets[-1].append(fill)
-            else:
-                buckets.append([fill])
+        buckets = buckets_of(fills)
         now = self.clock()
+        taker_yes_side = yes_view(market, taker.asset_id, taker.side, taker.price)[0]
         for index, bucket in enumerate(buckets):
-            trade = self._trade(market, taker, bucket, index, now)
+            trade_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+            trade = new_trade(market, taker, bucket, index, now, trade_id, self.config)
             for fill in bucket:
                 maker = fill.maker
                 maker.size_matched += fill.size
                 maker.associate_trades.append(trade.id)
-                self._settle_maker(market, maker, fill, trade.id)
+                settlement.settle_maker(self.ledger, maker, fill.size)
+                if not maker.simulated:
+                    self._wallet_fill(maker.maker, WalletFill(
+                        trade.id, market.condition_id, maker.asset_id, maker.side,
+                        fill.size, maker.price, ZERO, trade.match_time, "MAKER"))  # fmt: skip
                 book.filled(maker)
                 if maker.remaining <= 0:
                     self._close(maker, OrderStatus.MATCHED, emit=False)
                 self._emit_order(maker, "UPDATE")
             taker.size_matched += trade.size
             taker.associate_trades.append(trade.id)
-            self._settle_taker(taker, trade)
+            settlement.settle_taker(self.ledger, trade)
+            if not taker.simulated:
+                self._wallet_fill(taker.maker, WalletFill(
+                    trade.id, trade.market, taker.asset_id, taker.side, trade.size,
+                    trade.price, trade.fee, trade.match_time, "TAKER"))  # fmt: skip
             self._record_trade(trade)
             self._emit(
                 LastTrade(
                     market=market,
                     yes_price=bucket[0].yes_price,
-                    yes_side=yes_view(market, taker.asset_id, taker.side, taker.price)[
-                        0
-                    ],
+                    yes_side=taker_yes_side,
                     size=trade.size,
                     fee_rate_bps=trade.fee_rate_bps,
                     transaction_hash=trade.transaction_hash,
@@ -314,95 +315,9 @@ class Engine:
             result.making += cash if taker.side is Side.BUY else trade.size
             result.taking += trade.size if taker.side is Side.BUY else cash
         self._emit_order(taker, "UPDATE")
-        last = buckets[-1][0].yes_price
-        market.last_trade_price = last
-        market.last_trade_side = yes_view(
-            market, taker.asset_id, taker.side, taker.price
-        )[0]
+        market.last_trade_price = buckets[-1][0].yes_price
+        market.last_trade_side = taker_yes_side
         self._traded[market.condition_id] = market
-
-    def _trade(
-        self,
-        market: Market,
-        taker: Order,
-        bucket: list[PlannedFill],
-        index: int,
-        now: float,
-    ) -> Trade:
-        size = sum((f.size for f in bucket), ZERO)
-        price = own_price(market, taker.asset_id, bucket[0].yes_price)
-        trade_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
-        outcome = market.outcome_of(taker.asset_id)
-        makers = [
-            MakerFill(
-                order_id=f.maker.id,
-                owner=f.maker.owner,
-                maker_address=f.maker.maker,
-                matched_amount=f.size,
-                price=f.maker.price,
-                asset_id=f.maker.asset_id,
-                outcome=f.maker.outcome,
-                outcome_index=market.outcome_of(f.maker.asset_id).index,
-                side=f.maker.side,
-            )
-            for f in bucket
-        ]
-        return Trade(
-            id=trade_id,
-            taker_order_id=taker.id,
-            market=market.condition_id,
-            asset_id=taker.asset_id,
-            side=taker.side,
-            size=size,
-            price=price,
-            fee_rate_bps=market.fee.base_fee_bps,
-            fee=taker_fee(market.fee, price, size),
-            status=TradeStatus.MATCHED,
-            match_time=int(now),
-            last_update=int(now),
-            outcome=outcome.label,
-            outcome_index=outcome.index,
-            taker_owner=taker.owner,
-            taker_address=taker.maker,
-            transaction_hash="0x" + keccak(text=f"tx:{trade_id}").hex(),
-            bucket_index=index,
-            maker_fills=makers,
-            mined_at=now + self.config.mined_after,
-            confirmed_at=now + self.config.confirmed_after,
-        )
-
-    def _settle_maker(
-        self, market: Market, maker: Order, fill: PlannedFill, trade_id: str
-    ) -> None:
-        """A resting maker pays from what it reserved, at its own price; no fee."""
-        wallet = self.ledger.wallet(maker.maker)
-        cash = maker.price * fill.size
-        if maker.side is Side.BUY:
-            wallet.collateral_reserved -= cash
-            wallet.collateral -= cash
-            wallet.tokens[maker.asset_id] += fill.size
-        else:
-            wallet.tokens_reserved[maker.asset_id] -= fill.size
-            wallet.tokens[maker.asset_id] -= fill.size
-            wallet.collateral += cash
-        if not maker.simulated:
-            self._wallet_fill(maker.maker, WalletFill(
-                trade_id, market.condition_id, maker.asset_id, maker.side, fill.size,
-                maker.price, ZERO, int(self.clock()), "MAKER"))  # fmt: skip
-
-    def _settle_taker(self, taker: Order, trade: Trade) -> None:
-        wallet = self.ledger.wallet(taker.maker)
-        cash = trade.price * trade.size
-        if taker.side is Side.BUY:
-            wallet.collateral -= cash + trade.fee
-            wallet.tokens[taker.asset_id] += trade.size
-        else:
-            wallet.tokens[taker.asset_id] -= trade.size
-            wallet.collateral += cash - trade.fee
-        if not taker.simulated:
-            self._wallet_fill(taker.maker, WalletFill(
-                trade.id, trade.market, taker.asset_id, taker.side, trade.size,
-                trade.price, trade.fee, trade.match_time, "TAKER"))  # fmt: skip
 
     def _wallet_fill(self, address: str, fill: WalletFill) -> None:
         self.fills_by_wallet[address.lower()].append(fill)
@@ -429,20 +344,6 @@ class Engine:
 
     # --- reservations and closing -------------------------------------------------
 
-    def _reserve(self, order: Order) -> None:
-        wallet = self.ledger.wallet(order.maker)
-        if order.side is Side.BUY:
-            wallet.collateral_reserved += order.price * order.remaining
-        else:
-            wallet.tokens_reserved[order.asset_id] += order.remaining
-
-    def _release(self, order: Order) -> None:
-        wallet = self.ledger.wallet(order.maker)
-        if order.side is Side.BUY:
-            wallet.collateral_reserved -= order.price * order.remaining
-        else:
-            wallet.tokens_reserved[order.asset_id] -= order.remaining
-
     def _close(self, order: Order, status: OrderStatus, *, emit: bool = True) -> None:
         order.status = status
         self.gtd_open.pop(order.id, None)
@@ -455,7 +356,7 @@ class Engine:
         book = self.books[order.market]
         if order.id in book:
             book.remove(order)
-            self._release(order)
+            settlement.release(self.ledger, order)
         self._close(order, status)
 
     def _emit_order(self, order: Order, kind: str) -> None:
@@ -546,20 +447,7 @@ class Engine:
         if trade.status is TradeStatus.FAILED:
             return trade
         with self._operation():
-            taker = self.ledger.wallet(trade.taker_address)
-            cash = trade.price * trade.size
-            if trade.side is Side.BUY:
-                taker.collateral += cash + trade.fee
-                taker.tokens[trade.asset_id] -= trade.size
-            else:
-                taker.collateral -= cash - trade.fee
-                taker.tokens[trade.asset_id] += trade.size
-            for fill in trade.maker_fills:
-                wallet = self.ledger.wallet(fill.maker_address)
-                maker_cash = fill.price * fill.matched_amount
-                sign = 1 if fill.side is Side.BUY else -1
-                wallet.collateral += sign * maker_cash
-                wallet.tokens[fill.asset_id] -= sign * fill.matched_amount
+            settlement.reverse(self.ledger, trade)
             self.unsettled = [t for t in self.unsettled if t.id != trade.id]
             self._set_trade_status(trade, TradeStatus.FAILED, self.clock())
         return trade

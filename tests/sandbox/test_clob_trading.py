@@ -10,10 +10,13 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from eth_account import Account
 from py_clob_client_v2 import (
     ApiCreds,
     AssetType,
     BalanceAllowanceParams,
+    ClobClient,
+    MarketOrderArgs,
     OrderArgs,
     OrderMarketCancelParams,
     OrderPayload,
@@ -405,3 +408,78 @@ def test_missing_a_heartbeat_cancels_the_orders(
         lambda: trader.client.get_order(posted["orderID"])["status"] == "CANCELED"
     )
     assert bystander.client.get_order(other["orderID"])["status"] == "LIVE"
+
+
+def test_market_orders_by_amount_fill_against_the_book(
+    sandbox: SandboxThread, make_trader: MakeTrader
+) -> None:
+    _, yes, no = market_tokens(sandbox, "us-recession-this-year")
+    maker, taker = make_trader(), make_trader()
+    maker.client.create_and_post_order(
+        OrderArgs(token_id=no, price=0.45, size=100, side="BUY")
+    )
+
+    # $11 of YES at the 0.55 ask: the client derives a near-tick worst price.
+    bought = taker.client.create_and_post_market_order(
+        MarketOrderArgs(token_id=yes, amount=11, side="BUY")
+    )
+    assert (bought["status"], bought["makingAmount"], bought["takingAmount"]) == (
+        "matched",
+        "11",
+        "20",
+    )
+
+    maker.client.create_and_post_order(
+        OrderArgs(token_id=yes, price=0.50, size=50, side="BUY")
+    )
+    sold = taker.client.create_and_post_market_order(
+        MarketOrderArgs(token_id=yes, amount=20, side="SELL", order_type=OrderType.FAK)
+    )
+    assert (sold["makingAmount"], sold["takingAmount"]) == ("20", "10")
+    assert balance(taker, yes) == "0"
+
+
+@pytest.mark.parametrize("signature_type", [1, 2])
+def test_proxy_and_safe_wallets_trade_from_the_funder(
+    sandbox: SandboxThread, make_trader: MakeTrader, signature_type: int
+) -> None:
+    _, yes, _ = market_tokens(sandbox, "us-recession-this-year")
+    trader = make_trader()
+    funder = Account.create().address
+    client = ClobClient(sandbox.urls.clob, chain_id=137, key=trader.key, creds=trader.creds,
+                        signature_type=signature_type, funder=funder)  # fmt: skip
+
+    posted = client.create_and_post_order(
+        OrderArgs(token_id=yes, price=0.10, size=100, side="BUY")
+    )
+
+    order = client.get_order(posted["orderID"])
+    assert order["maker_address"] == funder
+    wallet = httpx.get(f"{sandbox.urls.control}/wallets/{funder}").json()
+    assert (wallet["collateral"], wallet["collateral_reserved"]) == ("10000", "10")
+    collateral = BalanceAllowanceParams(asset_type=AssetType.COLLATERAL)
+    assert client.get_balance_allowance(collateral)["balance"] == "10000000000"
+
+
+def test_a_deposit_wallet_order_is_signed_by_its_owner(
+    sandbox: SandboxThread, make_trader: MakeTrader
+) -> None:
+    _, yes, _ = market_tokens(sandbox, "us-recession-this-year")
+    trader = make_trader()
+    wallet = Account.create().address
+    client = ClobClient(sandbox.urls.clob, chain_id=137, key=trader.key, creds=trader.creds,
+                        signature_type=3, funder=wallet)  # fmt: skip
+
+    posted = client.create_and_post_order(
+        OrderArgs(token_id=yes, price=0.10, size=10, side="BUY")
+    )
+    assert client.get_order(posted["orderID"])["maker_address"] == wallet
+
+    # The wrapped (ERC-7739) signature is checked against the order too.
+    order = client.create_order(
+        OrderArgs(token_id=yes, price=0.10, size=10, side="BUY")
+    )
+    tampered = dataclasses.replace(order, takerAmount=str(int(order.takerAmount) + 1))
+    with pytest.raises(PolyApiException) as exc:
+        client.post_order(tampered)
+    assert refusal(exc) == (400, "invalid signature")
