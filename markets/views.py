@@ -28,6 +28,7 @@ def market_list(request: HtmxRequest) -> HttpResponse:
     context = {
         "form": form,
         "filters": filters,
+        "ignored": [(field.label, field.errors) for field in form if field.errors],
         "page": page,
         "markets": page.object_list,
         "query": query,

@@ -305,11 +305,22 @@ def test_an_htmx_request_with_nothing_set_pushes_the_bare_url(
 def test_an_htmx_request_says_which_filters_it_ignored(
     client_logged_in: Client,
 ) -> None:
-    html = client_logged_in.get(LIST_URL, {"min_volume": "-5"}, **HTMX).content.decode()
+    html = client_logged_in.get(
+        LIST_URL, {"min_volume": "-5", "status": "x", "search": "ok"}, **HTMX
+    ).content.decode()
 
     assert (
-        "Ignored: Min volume (Ensure this value is greater than or equal to 0.)"
+        "<p>Ignored: Status (Select a valid choice. x is not one of the available "
+        "choices.); Min volume (Ensure this value is greater than or equal to 0.)</p>"
     ) in html
+
+
+def test_an_htmx_request_with_valid_filters_ignores_nothing(
+    client_logged_in: Client,
+) -> None:
+    html = client_logged_in.get(LIST_URL, {"min_volume": "5"}, **HTMX).content.decode()
+
+    assert "Ignored" not in html
 
 
 def test_an_htmx_history_restore_gets_the_whole_page(client_logged_in: Client) -> None:
