@@ -6,6 +6,8 @@ standalone until interrupted (``serve_forever``, used by the management command)
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -113,7 +115,11 @@ async def serve_forever(
 ) -> None:
     server = await start_sandbox(port, config.seed, config=config, host=host)
     on_ready(server.urls)
+    stop = asyncio.Event()
+    # A process manager (honcho, docker) stops us with SIGTERM: shut down cleanly.
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await server.stop()

@@ -483,3 +483,39 @@ def test_a_deposit_wallet_order_is_signed_by_its_owner(
     with pytest.raises(PolyApiException) as exc:
         client.post_order(tampered)
     assert refusal(exc) == (400, "invalid signature")
+
+
+def test_trades_page_through_cursors_and_filter(
+    sandbox: SandboxThread, make_trader: MakeTrader
+) -> None:
+    first, yes, no = market_tokens(sandbox, "government-shutdown-october")
+    second, other_yes, _ = market_tokens(sandbox, "cpi-above-3-next-print")
+    maker, taker = make_trader(), make_trader()
+    maker.client.create_and_post_order(
+        OrderArgs(token_id=no, price=0.6, size=20, side="BUY")
+    )
+    maker.client.create_and_post_order(
+        OrderArgs(token_id=other_yes, price=0.3, size=20, side="BUY")
+    )
+    for _ in range(3):
+        taker.client.create_and_post_order(
+            OrderArgs(token_id=yes, price=0.4, size=5, side="BUY")
+        )
+    now = int(time.time())
+
+    every = taker.client.get_trades()  # three trades on pages of two
+
+    assert len(every) == 3 and len({t["id"] for t in every}) == 3
+    assert len(taker.client.get_trades(TradeParams(market=first))) == 3
+    assert taker.client.get_trades(TradeParams(market=second)) == []
+    assert len(taker.client.get_trades(TradeParams(asset_id=yes))) == 3
+    assert (
+        len(maker.client.get_trades(TradeParams(asset_id=no))) == 3
+    )  # the maker's own token
+    assert taker.client.get_trades(TradeParams(after=now + 100)) == []
+    assert (
+        len(taker.client.get_trades(TradeParams(before=now + 100, after=now - 100)))
+        == 3
+    )
+    page = taker.client.get_trades_paginated()
+    assert (page["count"], page["limit"], page["next_cursor"]) == (2, 2, "Mg==")
