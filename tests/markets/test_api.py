@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.services import api_key_create
 from markets.api.views import MARKET_NOT_FOUND
@@ -491,3 +493,20 @@ def test_bad_snapshot_filters_are_a_400(client_logged_in: Client, btc: Market) -
 
     assert response.status_code == 400
     assert list(response.json()["details"]) == ["from"]
+
+
+def test_the_list_makes_the_same_queries_for_3_or_30_markets(
+    client_logged_in: Client,
+) -> None:
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            _data(client_logged_in, limit=100, sortBy="priceChange")
+        return len(captured)
+
+    for n in range(3):
+        _market(f"Market {n}", yes="0.5", yes_before="0.4", token=f"8{n:02}")
+    with_three = queries()
+    for n in range(3, 30):
+        _market(f"Market {n}", yes="0.5", yes_before="0.4", token=f"8{n:02}")
+
+    assert queries() == with_three
