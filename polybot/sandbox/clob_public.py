@@ -185,7 +185,7 @@ def _last(venue: Venue, token_id: str) -> dict[str, Any]:
     side = market.last_trade_side
     if side is not None and not market.is_yes(token_id):
         side = side.opposite
-    return {"price": fmt(price) if price is not None else "0.5",
+    return {"price": fmt(price) if price is not None else "",
             "side": side.value if side else ""}  # fmt: skip
 
 

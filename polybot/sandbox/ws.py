@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from polybot.sandbox.auth import check_ws_creds
+from polybot.sandbox.auth import ApiKeyStore, check_ws_creds
 from polybot.sandbox.venue import VENUE
 from polybot.sandbox.ws_hub import Connection, WsHub
 
@@ -65,7 +65,9 @@ async def user_socket(request: web.Request) -> web.WebSocketResponse:
     return await _serve(request, "user")
 
 
-async def _on_text(hub: WsHub, conn: Connection, text: str, keys: Any) -> None:
+async def _on_text(
+    hub: WsHub, conn: Connection, text: str, keys: ApiKeyStore | None
+) -> None:
     if text.strip() == "PING":
         if not conn.subscribed:
             await conn.ws.close(
@@ -113,7 +115,9 @@ async def _market_frame(hub: WsHub, conn: Connection, frame: dict[str, Any]) -> 
         hub.initial_books(conn, new)
 
 
-async def _user_frame(conn: Connection, frame: dict[str, Any], keys: Any) -> None:
+async def _user_frame(
+    conn: Connection, frame: dict[str, Any], keys: ApiKeyStore | None
+) -> None:
     markets = _ids(frame, "markets")
     operation = str(frame.get("operation", "")).lower()
     if not conn.subscribed:
@@ -123,7 +127,7 @@ async def _user_frame(conn: Connection, frame: dict[str, Any], keys: Any) -> Non
                 code=WSCloseCode.POLICY_VIOLATION, message=INVALID_SUBSCRIPTION
             )
             return
-        key = check_ws_creds(keys, auth)
+        key = check_ws_creds(keys, auth) if keys is not None else None
         if key is None:
             await conn.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=INVALID_AUTH)
             return
