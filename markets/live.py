@@ -80,3 +80,44 @@ def book_views_get(token_ids: list[str]) -> dict[str, BookView]:
         key.removeprefix("live:book:"): BookView.from_json(value)
         for key, value in raw.items()
     }
+
+
+# --- recent trades ------------------------------------------------------------------
+
+RECENT_TRADES_KEEP = 50
+_TRADES_KEY = "polybot:live:trades:{}"
+
+
+@dataclass(frozen=True)
+class RecentTrade:
+    price: Decimal
+    size: Decimal
+    side: str  # the taker's side: BUY lifted the ask, SELL hit the bid
+    at: str  # ISO-8601 UTC
+
+
+def recent_trade_add(token_id: str, trade: RecentTrade) -> None:
+    """Newest first, capped; written by the stream from ``last_trade_price``."""
+    from polybot.lib.redis import redis_client
+
+    key = _TRADES_KEY.format(token_id)
+    pipe = redis_client().pipeline()
+    pipe.lpush(key, json.dumps(asdict(trade), default=str))
+    pipe.ltrim(key, 0, RECENT_TRADES_KEEP - 1)
+    pipe.expire(key, 24 * 3600)
+    pipe.execute()
+
+
+def recent_trades_get(token_id: str, limit: int = 20) -> list[RecentTrade]:
+    from polybot.lib.redis import redis_client
+
+    rows = redis_client().lrange(_TRADES_KEY.format(token_id), 0, limit - 1)
+    trades = []
+    for raw in rows:
+        data = json.loads(raw)
+        trades.append(
+            RecentTrade(
+                Decimal(data["price"]), Decimal(data["size"]), data["side"], data["at"]
+            )
+        )
+    return trades

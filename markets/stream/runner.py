@@ -19,7 +19,7 @@ from django.conf import settings
 
 from markets import services
 from markets.fragments import TokenMeta, book_fragment_html
-from markets.live import BookView
+from markets.live import BookView, RecentTrade, recent_trade_add
 from markets.stream.interest import token_meta, tokens_of_interest
 from markets.stream.publisher import BookPublisher, book_view_of
 from markets.stream.snapshots import snapshots_record
@@ -82,6 +82,16 @@ class StreamRunner:
             )
             self.publisher.mark(event.asset_ids)
             return
+        if isinstance(event, LastTradePriceEvent):
+            trade = RecentTrade(
+                event.price,
+                event.size,
+                event.side.value if event.side else "",
+                event.timestamp.isoformat(),
+            )
+            await sync_to_async(recent_trade_add, thread_sensitive=False)(
+                event.asset_id, trade
+            )
         if isinstance(event, MarketResolvedEvent):
             await sync_to_async(services.market_resolve)(
                 condition_id=event.market, winning_token_id=event.winning_asset_id
