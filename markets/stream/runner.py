@@ -28,6 +28,7 @@ from polybot.lib.aio import wait_for_event
 from polybot.polymarket.book import BookRegistry
 from polybot.polymarket.config import VenueConfig
 from polybot.polymarket.models import (
+    LastTradePriceEvent,
     MarketEvent,
     MarketResolvedEvent,
     StreamReconnected,
