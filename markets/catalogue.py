@@ -18,10 +18,10 @@ from django.db import transaction
 
 from markets.models import Event, Market, MarketStatus, Outcome
 from polybot.lib.time import utc_now
-from polybot.lib.upsert import upsert
+from polybot.lib.upsert import column_types, upsert
 from polybot.polymarket.models import GammaEvent, GammaMarket
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 5000
 T = TypeVar("T")
 ONE = Decimal("1")
 
@@ -68,6 +68,14 @@ _EVENT_COLUMNS = (
 _EVENT_UPDATES = {
     c: f"EXCLUDED.{c}" for c in _EVENT_COLUMNS if c not in ("gamma_id", "created_at")
 }
+
+
+def _types() -> dict[str, dict[str, str]]:
+    return {
+        "market": column_types(Market, _MARKET_COLUMNS),
+        "outcome": column_types(Outcome, _OUTCOME_COLUMNS),
+        "event": column_types(Event, _EVENT_COLUMNS),
+    }
 
 
 @dataclass
@@ -129,7 +137,8 @@ def events_upsert(*, events: Sequence[GammaEvent]) -> int:
         )  # fmt: skip
         for e in _unique(events, key=lambda e: e.id)
     ]
-    return len(upsert(table="markets_event", columns=_EVENT_COLUMNS, rows=rows, conflict="gamma_id",
+    return len(upsert(table="markets_event",
+        types=_types()["event"], columns=_EVENT_COLUMNS, rows=rows, conflict="gamma_id",
                       updates=_EVENT_UPDATES))  # fmt: skip
 
 
@@ -152,10 +161,12 @@ def markets_upsert(*, markets: Sequence[GammaMarket]) -> SyncResult:
         ).values_list("gamma_id", "id")
     )
     now = utc_now()
+    types = _types()
     for start in range(0, len(tradable), BATCH_SIZE):
         batch = tradable[start : start + BATCH_SIZE]
         rows = [_market_row(m, event_ids, now) for m in batch]
-        written = upsert(table="markets_market", columns=_MARKET_COLUMNS, rows=rows, conflict="condition_id",
+        written = upsert(table="markets_market",
+            types=types["market"], columns=_MARKET_COLUMNS, rows=rows, conflict="condition_id",
                          updates=_MARKET_UPDATES)  # fmt: skip
         ids = {row.key: row.id for row in written}
         result.created += sum(1 for row in written if row.inserted)
@@ -165,7 +176,8 @@ def markets_upsert(*, markets: Sequence[GammaMarket]) -> SyncResult:
             for m in batch
             for index, o in enumerate(m.outcomes)
         ]
-        result.outcomes += len(upsert(table="markets_outcome", columns=_OUTCOME_COLUMNS, rows=outcome_rows,
+        result.outcomes += len(upsert(table="markets_outcome",
+                types=types["outcome"], columns=_OUTCOME_COLUMNS, rows=outcome_rows,
                                       conflict="token_id", updates=_OUTCOME_UPDATES))  # fmt: skip
         _set_winners(batch, ids)
     return result
