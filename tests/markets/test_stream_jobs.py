@@ -154,11 +154,19 @@ def test_market_resolve_marks_the_winner_once(binary_market: Market) -> None:
 
 
 def test_recent_trades_are_kept_newest_first_and_capped() -> None:
-    from markets.live import RECENT_TRADES_KEEP, RecentTrade, recent_trade_add, recent_trades_get
+    from markets.live import (
+        RECENT_TRADES_KEEP,
+        RecentTrade,
+        recent_trade_add,
+        recent_trades_get,
+    )
 
     redis_client().delete("polybot:live:trades:777")
     for n in range(RECENT_TRADES_KEEP + 5):
-        recent_trade_add("777", RecentTrade(D("0.5"), D(n), "BUY", f"2026-11-24T00:00:{n % 60:02d}+00:00"))
+        recent_trade_add(
+            "777",
+            RecentTrade(D("0.5"), D(n), "BUY", f"2026-11-24T00:00:{n % 60:02d}+00:00"),
+        )
     trades = recent_trades_get("777", limit=3)
     assert [t.size for t in trades] == [D(54), D(53), D(52)]
     assert len(recent_trades_get("777", limit=100)) == RECENT_TRADES_KEEP
