@@ -4,9 +4,14 @@ live in ``markets.catalogue``."""
 from __future__ import annotations
 
 from django.db import transaction
+from kombu.exceptions import OperationalError
 
 from markets.models import Market, MarketStatus
+from markets.tasks import markets_sync_full
+from polybot.exceptions import ApplicationError
 from polybot.lib.time import utc_now
+
+SYNC_QUEUE_UNREACHABLE = "Could not queue the sync: the task queue is unreachable."
 
 
 @transaction.atomic
@@ -40,3 +45,15 @@ def market_resolve(*, condition_id: str, winning_token_id: str) -> Market | None
         ]
     )
     return market
+
+
+def catalogue_sync_start() -> None:
+    """Queue a full catalogue sync (``markets.sync_full``) for a worker. A
+    second one while one runs is a no-op in the task itself.
+
+    Raises ``ApplicationError(SYNC_QUEUE_UNREACHABLE)`` when the broker
+    cannot be reached."""
+    try:
+        markets_sync_full.delay()
+    except OperationalError as exc:
+        raise ApplicationError(SYNC_QUEUE_UNREACHABLE, code="sync_unavailable") from exc

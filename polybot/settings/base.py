@@ -280,14 +280,22 @@ if SENTRY_DSN:
 
 # --- Stream process ------------------------------------------------------------
 # Seconds between coalesced pushes of a changed book (a few per second at most).
-POLYBOT_STREAM_PUBLISH_INTERVAL = env.float("POLYBOT_STREAM_PUBLISH_INTERVAL", default=0.25)
+POLYBOT_STREAM_PUBLISH_INTERVAL = env.float(
+    "POLYBOT_STREAM_PUBLISH_INTERVAL", default=0.25
+)
 # Seconds between MarketSnapshot rows per watched token.
-POLYBOT_STREAM_SNAPSHOT_INTERVAL = env.float("POLYBOT_STREAM_SNAPSHOT_INTERVAL", default=60.0)
+POLYBOT_STREAM_SNAPSHOT_INTERVAL = env.float(
+    "POLYBOT_STREAM_SNAPSHOT_INTERVAL", default=60.0
+)
 # Seconds between re-reading which tokens matter.
-POLYBOT_STREAM_INTEREST_REFRESH = env.float("POLYBOT_STREAM_INTEREST_REFRESH", default=5.0)
+POLYBOT_STREAM_INTEREST_REFRESH = env.float(
+    "POLYBOT_STREAM_INTEREST_REFRESH", default=5.0
+)
 # Watch every active market when there are at most this many (0: only those that matter).
 POLYBOT_STREAM_WATCH_ALL_UP_TO = env.int("POLYBOT_STREAM_WATCH_ALL_UP_TO", default=0)
 # Persist raw market-channel messages for backtests, pruned after N days (0: off).
 POLYBOT_BOOK_RECORDER_DAYS = env.int("POLYBOT_BOOK_RECORDER_DAYS", default=0)
 # Seconds after which even a healthy market connection is replaced (0: never).
-POLYBOT_STREAM_MAX_CONNECTION_AGE = env.float("POLYBOT_STREAM_MAX_CONNECTION_AGE", default=900.0) or None
+POLYBOT_STREAM_MAX_CONNECTION_AGE = (
+    env.float("POLYBOT_STREAM_MAX_CONNECTION_AGE", default=900.0) or None
+)
