@@ -25,6 +25,7 @@ from polybot.realtime import market_group
 
 logger = logging.getLogger(__name__)
 Renderer = Callable[[BookView], str]
+_SEND_CONCURRENCY = 32
 
 
 def book_view_of(book: OrderBook) -> BookView:
@@ -80,10 +81,18 @@ class BookPublisher:
             return 0
         await sync_to_async(_cache_views, thread_sensitive=False)(views)
         if self.channel_layer is not None:
-            for view in views:
-                await self.channel_layer.group_send(
-                    market_group(view.token_id),
-                    {"type": "html.fragment", "html": self.render(view)},
+            # Concurrently, in waves: each group_send is a Redis round trip and
+            # a flush may carry hundreds of tokens, but the layer's connection
+            # pool is bounded.
+            for start in range(0, len(views), _SEND_CONCURRENCY):
+                await asyncio.gather(
+                    *(
+                        self.channel_layer.group_send(
+                            market_group(view.token_id),
+                            {"type": "html.fragment", "html": self.render(view)},
+                        )
+                        for view in views[start : start + _SEND_CONCURRENCY]
+                    )
                 )
         self.published += len(views)
         return len(views)

@@ -586,9 +586,74 @@ def _parse_market_resolved(obj: Mapping[str, Any]) -> MarketResolvedEvent:
     )
 
 
+# --- the hot path ------------------------------------------------------------------
+# price_change is most of the market channel. This path builds the same event
+# with the same bounds as the validated one, but without the per-field helper
+# layers; any shape it does not expect (or any value it cannot vouch for)
+# sends the object to the full parser, which decides and reports.
+
+_ZERO, _ONE = Decimal(0), Decimal(1)
+_FAST_SIDES = {"BUY": Side.BUY, "SELL": Side.SELL}
+
+
+def _fast_top(value: object) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    price = Decimal(value)  # type: ignore[arg-type]
+    if not _ZERO <= price <= _ONE:  # NaN raises here, Infinity fails the bound
+        raise ValueError
+    return price
+
+
+def _fast_price_change_event(obj: Mapping[str, Any]) -> PriceChangeEvent | None:
+    try:
+        changes = []
+        for change in obj["price_changes"]:
+            asset_id, raw_price, raw_size = (
+                change["asset_id"],
+                change["price"],
+                change["size"],
+            )
+            if (
+                type(asset_id) is not str
+                or type(raw_price) is not str
+                or type(raw_size) is not str
+            ):
+                return None
+            price, size = Decimal(raw_price), Decimal(raw_size)
+            if not (_ZERO <= price <= _ONE and _ZERO <= size <= _MAX_SIZE):
+                return None
+            hash_ = change.get("hash", "")
+            if type(hash_) is not str:
+                return None
+            changes.append(
+                PriceChange(
+                    asset_id,
+                    price,
+                    size,
+                    _FAST_SIDES[change["side"]],
+                    hash_,
+                    _fast_top(change.get("best_bid")),
+                    _fast_top(change.get("best_ask")),
+                )  # fmt: skip
+            )
+        market = obj["market"]
+        if type(market) is not str:
+            return None
+        return PriceChangeEvent(
+            market, tuple(changes), parse_timestamp(obj["timestamp"])
+        )
+    except (KeyError, TypeError, ValueError, ArithmeticError, PolymarketParseError):
+        return None
+
+
+def _parse_price_change_fast_or_full(obj: Mapping[str, Any]) -> PriceChangeEvent:
+    return _fast_price_change_event(obj) or _parse_price_change_event(obj)
+
+
 _MARKET_PARSERS: dict[str, Callable[[Mapping[str, Any]], MarketEvent]] = {
     "book": _parse_book_event,
-    "price_change": _parse_price_change_event,
+    "price_change": _parse_price_change_fast_or_full,
     "tick_size_change": _parse_tick_size_change,
     "last_trade_price": _parse_last_trade_price,
     "best_bid_ask": _parse_best_bid_ask,
@@ -645,7 +710,7 @@ def _decode_frame(raw: str | bytes | bytearray) -> list[Any]:
     _check_nesting(text)
     try:
         # parse_float=Decimal: a JSON number like 0.48 never becomes a float.
-        value = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        value = _DECODER.decode(text)
     except (ValueError, RecursionError) as exc:
         raise _fail(
             f"frame is not JSON: {text[:60]!r} ({exc.__class__.__name__})"
@@ -693,6 +758,11 @@ def _check_nesting(text: str) -> None:
 def _reject_constant(name: str) -> Any:
     # NaN / Infinity are not JSON and never a valid price.
     raise ValueError(f"non-finite constant {name}")
+
+
+# One decoder for every frame: json.loads with keyword arguments builds a new
+# JSONDecoder per call, which costs as much as decoding a small frame.
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
 
 
 def _note_error(stats: ParseStats, message: str) -> None:
