@@ -63,7 +63,12 @@ class BookPublisher:
         self.render = render
         self.interval = interval
         self._dirty: set[str] = set()
+        # Tokens with an open page (from the interest registry). Every dirty
+        # book goes to the cache, but only watched ones are pushed: a push to
+        # a group nobody joined still costs a Redis round trip. None: push all.
+        self.viewed: set[str] | None = None
         self.published = 0
+        self.pushed = 0
 
     def mark(self, asset_ids: Iterable[str]) -> None:
         self._dirty.update(asset_ids)
@@ -84,14 +89,20 @@ class BookPublisher:
             # Concurrently, in waves: each group_send is a Redis round trip and
             # a flush may carry hundreds of tokens, but the layer's connection
             # pool is bounded.
-            for start in range(0, len(views), _SEND_CONCURRENCY):
+            pushes = (
+                views
+                if self.viewed is None
+                else [v for v in views if v.token_id in self.viewed]
+            )
+            self.pushed += len(pushes)
+            for start in range(0, len(pushes), _SEND_CONCURRENCY):
                 await asyncio.gather(
                     *(
                         self.channel_layer.group_send(
                             market_group(view.token_id),
                             {"type": "html.fragment", "html": self.render(view)},
                         )
-                        for view in views[start : start + _SEND_CONCURRENCY]
+                        for view in pushes[start : start + _SEND_CONCURRENCY]
                     )
                 )
         self.published += len(views)

@@ -20,7 +20,7 @@ from django.conf import settings
 from markets import services
 from markets.fragments import TokenMeta, book_fragment_html
 from markets.live import BookView, RecentTrade, recent_trade_add
-from markets.stream.interest import token_meta, tokens_of_interest
+from markets.stream.interest import token_meta, tokens_of_interest, viewed_tokens
 from markets.stream.publisher import BookPublisher, book_view_of
 from markets.stream.snapshots import snapshots_record
 from polybot.heartbeat import heartbeat_write
@@ -144,6 +144,7 @@ class StreamRunner:
         return asyncio.create_task(loop(), name=name)
 
     async def refresh_interest(self) -> None:
+        self.publisher.viewed = await sync_to_async(viewed_tokens)()
         wanted = await sync_to_async(tokens_of_interest)()
         current = set(self.market_stream.asset_ids)
         added, removed = sorted(wanted - current), sorted(current - wanted)

@@ -11,8 +11,12 @@ from djangorestframework_camel_case.util import underscoreize
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import BaseParser
 
+from polybot.lib.jsonsafe import nesting_exceeds
+
 JSON_INVALID = "The request body is not valid JSON: {reason}"
 JSON_TOO_DEEP = "The request body is nested too deeply."
+# No API body needs more; deeper is refused before decoding (polybot.lib.jsonsafe).
+MAX_DEPTH = 64
 
 
 class PayloadTooLarge(APIException):
@@ -44,7 +48,10 @@ class JsonParser(BaseParser):
         if limit is not None and len(raw) > limit:
             raise PayloadTooLarge()
         try:
-            data = json.loads(raw.decode(encoding), parse_constant=_refuse_constant)
+            text = raw.decode(encoding)
+            if nesting_exceeds(text, MAX_DEPTH):
+                raise ParseError(JSON_TOO_DEEP)
+            data = json.loads(text, parse_constant=_refuse_constant)
             return underscoreize(data, **camel_settings.JSON_UNDERSCOREIZE)
         except RecursionError as exc:
             raise ParseError(JSON_TOO_DEEP) from exc

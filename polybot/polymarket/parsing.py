@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
+from polybot.lib.jsonsafe import nesting_exceeds
 from polybot.polymarket.errors import PolymarketParseError
 from polybot.polymarket.models import (
     BestBidAskEvent,
@@ -723,36 +724,12 @@ def _decode_frame(raw: str | bytes | bytearray) -> list[Any]:
 
 
 # Venue frames nest four levels deep at most (array > event > changes > level).
-# The C JSON decoder recurses per level, and where the recursion limit has
-# been raised (hypothesis does) a hostile "[[[[…" frame overflows the C stack
-# and kills the process instead of raising RecursionError.
 _MAX_NESTING = 32
-# Fewer brackets than this cannot nest too deep; counting them is C-fast, so
-# ordinary frames never pay for the scan below.
-_SCAN_ABOVE_BRACKETS = 256
 
 
 def _check_nesting(text: str) -> None:
-    if text.count("[") + text.count("{") <= _SCAN_ABOVE_BRACKETS:
-        return
-    depth = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > _MAX_NESTING:
-                raise _fail(f"frame nests deeper than {_MAX_NESTING} levels")
-        elif char in "]}":
-            depth -= 1
+    if nesting_exceeds(text, _MAX_NESTING):
+        raise _fail(f"frame nests deeper than {_MAX_NESTING} levels")
 
 
 def _reject_constant(name: str) -> Any:
