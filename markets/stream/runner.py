@@ -83,20 +83,14 @@ class StreamRunner:
             )
             self.publisher.mark(event.asset_ids)
             return
+        # Side effects first, books last. A side effect that fails (Redis or
+        # the database restarting) is logged, never raised: an exception from
+        # on_event would end the whole stream, and both are recoverable — the
+        # trade list refills and the catalogue sync re-reads resolutions.
         if isinstance(event, LastTradePriceEvent):
-            trade = RecentTrade(
-                event.price,
-                event.size,
-                event.side.value if event.side else "",
-                event.timestamp.isoformat(),
-            )
-            await sync_to_async(recent_trade_add, thread_sensitive=False)(
-                event.asset_id, trade
-            )
-        if isinstance(event, MarketResolvedEvent):
-            await sync_to_async(services.market_resolve)(
-                condition_id=event.market, winning_token_id=event.winning_asset_id
-            )
+            await self._record_trade(event)
+        elif isinstance(event, MarketResolvedEvent):
+            await self._resolve(event)
         self.publisher.mark(self.books.apply(event))
 
     async def run(self) -> None:
@@ -162,6 +156,26 @@ class StreamRunner:
                 len(wanted),
                 len(added),
                 len(removed),
+            )
+
+    async def _record_trade(self, event: LastTradePriceEvent) -> None:
+        side = event.side.value if event.side else ""
+        trade = RecentTrade(event.price, event.size, side, event.timestamp.isoformat())
+        try:
+            await sync_to_async(recent_trade_add, thread_sensitive=False)(
+                event.asset_id, trade
+            )
+        except Exception:
+            logger.exception("could not record a trade of %s", event.asset_id)
+
+    async def _resolve(self, event: MarketResolvedEvent) -> None:
+        try:
+            await sync_to_async(services.market_resolve)(
+                condition_id=event.market, winning_token_id=event.winning_asset_id
+            )
+        except Exception:
+            logger.exception(
+                "could not record the resolution of %s; the sync will", event.market
             )
 
     def render_book(self, view: BookView) -> str:

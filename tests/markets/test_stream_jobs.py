@@ -170,3 +170,22 @@ def test_recent_trades_are_kept_newest_first_and_capped() -> None:
     trades = recent_trades_get("777", limit=3)
     assert [t.size for t in trades] == [D(54), D(53), D(52)]
     assert len(recent_trades_get("777", limit=100)) == RECENT_TRADES_KEEP
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_publisher_caches_every_book_but_pushes_only_viewed_ones() -> None:
+    layer = get_channel_layer()
+    watched, unwatched = await layer.new_channel(), await layer.new_channel()
+    await layer.group_add(market_group("111"), watched)
+    await layer.group_add(market_group("222"), unwatched)
+    books = BookRegistry()
+    publisher = BookPublisher(
+        books, channel_layer=layer, render=lambda v: v.token_id, interval=0.1
+    )
+    publisher.viewed = {"111"}
+    publisher.mark(books.apply(_snapshot("111", [("0.40", "10")], [("0.50", "10")])))
+    publisher.mark(books.apply(_snapshot("222", [("0.45", "10")], [("0.55", "10")])))
+    assert await publisher.flush() == 2
+    assert (await layer.receive(watched))["html"] == "111"
+    assert book_view_get("222") is not None
+    assert publisher.pushed == 1
