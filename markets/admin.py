@@ -6,12 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_POST
 
+from markets import services
 from markets.models import Event, Market, MarketSnapshot, Outcome
 from polybot.admin import HTTPS_URL_FIELDS, ReadOnlyAdmin
+from polybot.exceptions import ApplicationError
 
 
 @admin.register(Event)
@@ -87,6 +92,34 @@ class MarketAdmin(admin.ModelAdmin):
     date_hierarchy = "end_date"
     readonly_fields = ("created_at", "updated_at")
     inlines = (OutcomeInline,)
+    # Adds the "Start a full sync" button to the object tools.
+    change_list_template = "admin/markets/market/change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        # A plain view, not an admin action: actions need a selection, and a
+        # full sync is about the whole catalogue.
+        sync = path(
+            "sync/",
+            self.admin_site.admin_view(require_POST(self.sync_start_view)),
+            name="markets_market_sync",
+        )
+        return [sync, *super().get_urls()]
+
+    def sync_start_view(self, request: HttpRequest) -> HttpResponse:
+        """Queue a full catalogue sync; its progress shows on the Markets page."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        try:
+            services.catalogue_sync_start()
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                "Full sync queued. The Markets page shows its progress.",
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(reverse("admin:markets_market_changelist"))
 
 
 @admin.register(Outcome)

@@ -5,20 +5,26 @@ bars and chart lines are computed here and drawn as SVG attributes.
 
 ``book_context`` is the contract of ``markets/partials/_book.html``: the
 market page, the polling view and the stream's websocket push all render the
-partial with it, so the three can never disagree.
+partial with it, so the three can never disagree. ``ChartPanel`` and
+``TradesPanel`` play the same part for the price chart and the recent
+trades, each rendered by the page and by its own fragment view.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from markets.live import BookView
-from markets.models import MarketSnapshot
+from markets.history import PriceInterval, PriceSeries
+from markets.live import BookView, RecentTrade
+from markets.models import Outcome
 
 BOOK_TEMPLATE = "markets/partials/_book.html"
+CHART_TEMPLATE = "markets/partials/_price_chart.html"
+TRADES_TEMPLATE = "markets/partials/_trades.html"
 CHART_WIDTH = 600
 CHART_HEIGHT = 160
 CHART_MAX_POINTS = 300
@@ -142,19 +148,20 @@ class PriceChart:
         return self.last - self.first
 
 
-def snapshot_price(snapshot: MarketSnapshot) -> Decimal | None:
-    """A snapshot's price: the midpoint, else the last trade."""
-    if snapshot.midpoint is not None:
-        return snapshot.midpoint
-    return snapshot.last_trade_price
+class TimedPrice(Protocol):
+    """A price at a time: the adapter's ``PricePoint`` or a ``HistoryPoint``."""
+
+    @property
+    def t(self) -> datetime: ...
+
+    @property
+    def p(self) -> Decimal: ...
 
 
-def price_chart(*, label: str, snapshots: list[MarketSnapshot]) -> PriceChart | None:
-    """A line of ``snapshots`` (oldest first) scaled to fill the chart, or
-    None when fewer than two have a price."""
-    series = [
-        (s.taken_at, p) for s in snapshots if (p := snapshot_price(s)) is not None
-    ]
+def price_chart(*, label: str, points: Sequence[TimedPrice]) -> PriceChart | None:
+    """A line through ``points`` (oldest first) scaled to fill the chart, or
+    None when there are fewer than two."""
+    series = [(point.t, point.p) for point in points]
     if len(series) < 2:
         return None
     # Thin long histories evenly; always keep the latest point.
@@ -176,9 +183,65 @@ def price_chart(*, label: str, snapshots: list[MarketSnapshot]) -> PriceChart | 
         )
         for t, p in series
     ]
-    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-    area = f"0,{CHART_HEIGHT} {points} {CHART_WIDTH},{CHART_HEIGHT}"
+    points_attr = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    area = f"0,{CHART_HEIGHT} {points_attr} {CHART_WIDTH},{CHART_HEIGHT}"
     return PriceChart(
-        label=label, points=points, area=area, low=low, high=high,
+        label=label, points=points_attr, area=area, low=low, high=high,
         first=prices[0], last=prices[-1], start=start, end=end,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ChartPanel:
+    """What ``CHART_TEMPLATE`` shows for one outcome: its chart over one
+    interval, with the tabs to switch to the others."""
+
+    market_id: int
+    outcome_id: int
+    token_id: str
+    label: str
+    interval: str
+    chart: PriceChart | None  # None: fewer than two points to draw
+    local: bool  # drawn from our snapshots because the venue failed
+    intervals: tuple[tuple[str, str], ...] = tuple(PriceInterval.choices)
+
+
+def chart_panel(*, outcome: Outcome, series: PriceSeries) -> ChartPanel:
+    return ChartPanel(
+        market_id=outcome.market_id,
+        outcome_id=outcome.pk,
+        token_id=outcome.token_id,
+        label=outcome.label,
+        interval=series.interval,
+        chart=price_chart(label=outcome.label, points=series.points),
+        local=series.local,
+    )
+
+
+@dataclass(frozen=True)
+class TradeRow:
+    at: datetime | None
+    side: str  # BUY or SELL: the taker's side
+    price: Decimal
+    size: Decimal
+
+    @property
+    def buy(self) -> bool:
+        return self.side.upper() == "BUY"
+
+
+@dataclass(frozen=True)
+class TradesPanel:
+    """What ``TRADES_TEMPLATE`` shows for one outcome token."""
+
+    market_id: int
+    token_id: str
+    label: str
+    trades: list[TradeRow]  # newest first
+
+
+def trades_panel(
+    *, market_id: int, token_id: str, label: str, trades: list[RecentTrade]
+) -> TradesPanel:
+    rows = [TradeRow(_parse_time(t.at), t.side, t.price, t.size) for t in trades]
+    return TradesPanel(market_id, token_id, label, rows)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from markets.history import DEFAULT_INTERVAL, PriceInterval
 from markets.models import MarketStatus
 from markets.querysets import SEARCH_MAX_LENGTH
 from markets.selectors import MarketFilters, MarketSort, SortOrder
@@ -96,6 +97,30 @@ class MarketFilterForm(forms.Form):
             sort=data.get("sort") or "",
             order=data.get("order") or "",
         )
+
+
+class PriceIntervalForm(forms.Form):
+    """``?interval=`` of a price chart. Anything unknown draws the default
+    interval rather than an error: the chart is a view, not a command."""
+
+    interval = forms.ChoiceField(required=False, choices=PriceInterval.choices)
+
+    def interval_value(self) -> str:
+        if not self.is_valid():
+            return DEFAULT_INTERVAL
+        return str(self.cleaned_data["interval"] or DEFAULT_INTERVAL)
+
+
+class SyncStatusForm(forms.Form):
+    """``?queued=`` of the sync strip's polling: the unix time at which this
+    page queued a full sync, so the strip can say it is waiting for one."""
+
+    queued = forms.IntegerField(required=False, min_value=0, max_value=2**32)
+
+    def queued_at(self) -> datetime | None:
+        if not self.is_valid() or self.cleaned_data["queued"] is None:
+            return None
+        return datetime.fromtimestamp(self.cleaned_data["queued"], tz=UTC)
 
 
 def _start_of_day(day: date | None) -> datetime | None:

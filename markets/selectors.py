@@ -1,4 +1,6 @@
-"""Reads for the market catalogue, its live books and its history (STYLE R6).
+"""Reads for the market catalogue, its live books, recent trades, snapshots
+and the catalogue sync's progress (STYLE R6). Price history for the charts
+is in ``markets.history``.
 
 Live book views come from Redis (``markets.live``), written by the stream
 process; a token without one is *stale*: callers show the last synced price
@@ -7,7 +9,6 @@ and say so rather than pass old numbers off as current.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -16,12 +17,16 @@ from django.db import models
 from django.db.models import F, QuerySet
 
 from markets import live
-from markets.live import BookView
-from markets.models import Market, MarketSnapshot, Outcome
+from markets.live import BookView, RecentTrade
+from markets.models import Market, MarketSnapshot, MarketStatus, Outcome
 from markets.querysets import MarketQuerySet, search_query
+from markets.tasks import sync_progress
 from polybot.lib.time import utc_now
 
-PRICE_HISTORY_WINDOW = timedelta(hours=24)
+RECENT_TRADES_SHOWN = 20
+# How long a queued full sync is shown as waiting for a worker before the
+# strip stops claiming one is on its way.
+SYNC_QUEUED_FOR = timedelta(minutes=10)
 
 
 class MarketSort(models.TextChoices):
@@ -212,19 +217,9 @@ def book_get(*, token_id: str) -> BookView | None:
     return live.book_view_get(token_id)
 
 
-def price_history(
-    *, market: Market, since: datetime | None = None
-) -> dict[int, list[MarketSnapshot]]:
-    """The market's snapshots since ``since`` (default: the last 24 h),
-    oldest first, by outcome id. One query for every outcome."""
-    since = since or utc_now() - PRICE_HISTORY_WINDOW
-    history: dict[int, list[MarketSnapshot]] = defaultdict(list)
-    snapshots = MarketSnapshot.objects.filter(
-        outcome__market=market, taken_at__gte=since
-    ).order_by("taken_at", "id")
-    for snapshot in snapshots:
-        history[snapshot.outcome_id].append(snapshot)
-    return dict(history)
+def recent_trades(*, token_id: str) -> list[RecentTrade]:
+    """The token's latest trades seen by the stream, newest first."""
+    return live.recent_trades_get(token_id, RECENT_TRADES_SHOWN)
 
 
 def snapshot_list(
@@ -244,3 +239,72 @@ def snapshot_list(
     if end is not None:
         snapshots = snapshots.filter(taken_at__lt=end)
     return snapshots.select_related("outcome").order_by("-taken_at", "-id")
+
+
+# --- catalogue sync ------------------------------------------------------------------
+
+
+class SyncState(models.TextChoices):
+    IDLE = "idle", "No recent full sync"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    FINISHED = "finished", "Finished"
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    state: str  # a SyncState
+    done: int = 0  # markets written so far (running) or in all (finished)
+    expected: int = 0  # active markets we hold: what a full sync roughly reads
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    elapsed: timedelta | None = None  # while running
+    queued_at: datetime | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self.state in (SyncState.QUEUED, SyncState.RUNNING)
+
+
+def sync_status_get(*, queued_at: datetime | None = None) -> SyncStatus:
+    """What the full catalogue sync is doing, from the progress the task
+    keeps in the cache. ``queued_at``: when this caller enqueued one; until
+    a worker starts it (or ``SYNC_QUEUED_FOR`` passes) it shows as queued."""
+    progress = sync_progress() or {}
+    now = utc_now()
+    if progress.get("running"):
+        started = _parse_iso(progress.get("startedAt"))
+        return SyncStatus(
+            state=SyncState.RUNNING,
+            done=int(progress.get("done", 0)),
+            expected=Market.objects.filter(status=MarketStatus.ACTIVE).count(),
+            started_at=started,
+            elapsed=now - started if started else None,
+        )
+    finished = _parse_iso(progress.get("finishedAt"))
+    waiting = queued_at is not None and now - queued_at < SYNC_QUEUED_FOR
+    if waiting and (finished is None or finished < queued_at):
+        return SyncStatus(state=SyncState.QUEUED, queued_at=queued_at)
+    if finished is None:
+        return SyncStatus(state=SyncState.IDLE)
+    created, updated = int(progress.get("created", 0)), int(progress.get("updated", 0))
+    return SyncStatus(
+        state=SyncState.FINISHED,
+        done=created + updated,
+        finished_at=finished,
+        created=created,
+        updated=updated,
+        skipped=int(progress.get("skipped", 0)),
+    )
+
+
+def _parse_iso(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None

@@ -1,17 +1,22 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
-from markets import display, selectors
-from markets.forms import MarketFilterForm
+from markets import display, history, selectors, services
+from markets.forms import MarketFilterForm, PriceIntervalForm, SyncStatusForm
+from markets.models import Outcome
+from polybot.exceptions import ApplicationError
 from polybot.http import HtmxRequest
+from polybot.lib.time import utc_now
 
 LIST_PAGE_SIZE = 25
 
@@ -40,6 +45,8 @@ def market_list(request: HtmxRequest) -> HttpResponse:
     template = "markets/market_list.html"
     if partial:
         template += "#market-table"
+    else:
+        context["sync"] = selectors.sync_status_get()
     response = render(request, template, context)
     if partial:
         # The form sends its empty fields too; share the URL without them.
@@ -67,28 +74,49 @@ def market_detail(request: HtmxRequest, market_id: int) -> HttpResponse:
     market = selectors.market_get(market_id=market_id)
     if market is None:
         raise Http404
+    # ?interval= sets every chart's first interval: the tabs' links without
+    # JavaScript, and a shareable view.
+    interval = PriceIntervalForm(request.GET).interval_value()
     quotes = selectors.market_quotes(market=market)
-    history = selectors.price_history(market=market)
-    chart = None
-    if quotes:
-        first = quotes[0].outcome
-        chart = display.price_chart(
-            label=first.label, snapshots=history.get(first.pk, [])
-        )
-    books = [
-        display.book_panel(
-            market_id=market.pk,
-            token_id=quote.outcome.token_id,
-            book=quote.book,
-            label=quote.outcome.label,
-        )
+    outcomes = [
+        {
+            "chart": _chart_panel(quote.outcome, interval),
+            "book": display.book_panel(
+                market_id=market.pk,
+                token_id=quote.outcome.token_id,
+                book=quote.book,
+                label=quote.outcome.label,
+            ),
+            "trades": _trades_panel(quote.outcome),
+        }
         for quote in quotes
     ]
     return render(
         request,
         "markets/market_detail.html",
-        {"market": market, "quotes": quotes, "books": books, "chart": chart},
+        {"market": market, "quotes": quotes, "outcomes": outcomes},
     )
+
+
+def _chart_panel(outcome: Outcome, interval: str) -> display.ChartPanel:
+    series = history.price_history(token_id=outcome.token_id, interval=interval)
+    return display.chart_panel(outcome=outcome, series=series)
+
+
+def _trades_panel(outcome: Outcome) -> display.TradesPanel:
+    return display.trades_panel(
+        market_id=outcome.market_id,
+        token_id=outcome.token_id,
+        label=outcome.label,
+        trades=selectors.recent_trades(token_id=outcome.token_id),
+    )
+
+
+def _get_outcome(market_id: int, token_id: str) -> Outcome:
+    outcome = selectors.outcome_get(market_id=market_id, token_id=token_id)
+    if outcome is None:
+        raise Http404
+    return outcome
 
 
 @require_GET
@@ -96,9 +124,7 @@ def market_detail(request: HtmxRequest, market_id: int) -> HttpResponse:
 def book_fragment(request: HtmxRequest, market_id: int, token_id: str) -> HttpResponse:
     """One outcome's book partial: the page polls it while the live socket
     is down."""
-    outcome = selectors.outcome_get(market_id=market_id, token_id=token_id)
-    if outcome is None:
-        raise Http404
+    outcome = _get_outcome(market_id, token_id)
     context = display.book_context(
         market_id=market_id,
         token_id=token_id,
@@ -106,3 +132,63 @@ def book_fragment(request: HtmxRequest, market_id: int, token_id: str) -> HttpRe
         label=outcome.label,
     )
     return render(request, display.BOOK_TEMPLATE, context)
+
+
+@require_GET
+@login_required
+def price_chart(request: HtmxRequest, market_id: int, token_id: str) -> HttpResponse:
+    """One outcome's chart over ``?interval=`` (default 1d): the interval
+    tabs swap it in place."""
+    outcome = _get_outcome(market_id, token_id)
+    interval = PriceIntervalForm(request.GET).interval_value()
+    panel = _chart_panel(outcome, interval)
+    return render(request, display.CHART_TEMPLATE, {"chart_panel": panel})
+
+
+@require_GET
+@login_required
+def trades_fragment(
+    request: HtmxRequest, market_id: int, token_id: str
+) -> HttpResponse:
+    """One outcome's recent trades; the page polls it every few seconds."""
+    outcome = _get_outcome(market_id, token_id)
+    panel = _trades_panel(outcome)
+    return render(request, display.TRADES_TEMPLATE, {"trades_panel": panel})
+
+
+# --- catalogue sync ----------------------------------------------------------------
+
+SYNC_TEMPLATE = "markets/partials/_sync_status.html"
+
+
+@require_GET
+@login_required
+def sync_status(request: HtmxRequest) -> HttpResponse:
+    """The sync strip alone: it polls this while a sync is queued or runs."""
+    queued_at = SyncStatusForm(request.GET).queued_at()
+    status = selectors.sync_status_get(queued_at=queued_at)
+    return render(request, SYNC_TEMPLATE, {"sync": status})
+
+
+@require_POST
+@login_required
+def sync_start(request: HtmxRequest) -> HttpResponse:
+    """Queue a full catalogue sync (staff only) and answer with the strip,
+    which then polls until the sync has run."""
+    if not request.user.is_staff:
+        raise PermissionDenied
+    # Whole seconds: the strip carries this in its polling URL.
+    queued_at = utc_now().replace(microsecond=0)
+    error = ""
+    try:
+        services.catalogue_sync_start()
+    except ApplicationError as exc:
+        error = exc.message
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, "Full sync queued.")
+        return redirect("markets:list")
+    status = selectors.sync_status_get(queued_at=None if error else queued_at)
+    return render(request, SYNC_TEMPLATE, {"sync": status, "sync_error": error})

@@ -10,7 +10,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from markets.display import snapshot_price
+from markets.history import DEFAULT_INTERVAL, HistoryPoint, PriceInterval
 from markets.live import BookView
 from markets.models import Event, Market, MarketSnapshot, MarketStatus, Outcome
 from markets.selectors import MarketFilters, MarketSort, SortOrder
@@ -176,18 +176,26 @@ class BookSerializer(serializers.Serializer[BookView]):
         return data
 
 
-class PricePointSerializer(serializers.Serializer[MarketSnapshot]):
-    t = serializers.DateTimeField(source="taken_at")
-    price = serializers.SerializerMethodField()
-    best_bid = _price(allow_null=True)
-    best_ask = _price(allow_null=True)
-
-    @extend_schema_field(
-        _price(allow_null=True, help_text="Midpoint, else last trade.")
+class PriceHistoryQuerySerializer(serializers.Serializer[Any]):
+    interval = serializers.ChoiceField(
+        required=False,
+        choices=PriceInterval.values,
+        default=DEFAULT_INTERVAL.value,
+        help_text="The span of each outcome's priceHistory, ending now: the "
+        "venue's prices-history at 1, 5, 15, 60 and 1440 minutes a point. "
+        "When the venue fails, the points are our own recorded snapshots.",
     )
-    def get_price(self, snapshot: MarketSnapshot) -> str | None:
-        price = snapshot_price(snapshot)
-        return None if price is None else _price().to_representation(price)
+
+
+class PricePointSerializer(serializers.Serializer[HistoryPoint]):
+    t = serializers.DateTimeField()
+    price = _price(source="p")
+    best_bid = _price(
+        allow_null=True, help_text="Only on points from our own snapshots."
+    )
+    best_ask = _price(
+        allow_null=True, help_text="Only on points from our own snapshots."
+    )
 
 
 class MarketOutcomeDetailSerializer(MarketOutcomeSerializer):
@@ -210,11 +218,14 @@ class MarketOutcomeDetailSerializer(MarketOutcomeSerializer):
         return None if book is None else BookSerializer(book).data
 
     @extend_schema_field(
-        PricePointSerializer(many=True, help_text="The last 24 h, oldest first.")
+        PricePointSerializer(
+            many=True, help_text="Over the requested interval, oldest first."
+        )
     )
     def get_price_history(self, outcome: Outcome) -> Any:
-        snapshots = self.context["history"].get(outcome.pk, [])
-        return PricePointSerializer(snapshots, many=True).data
+        series = self.context["history"].get(outcome.token_id)
+        points = series.points if series is not None else []
+        return PricePointSerializer(points, many=True).data
 
 
 class FeeCurveSerializer(serializers.Serializer[Market]):
@@ -234,8 +245,8 @@ class MarketEventSerializer(serializers.ModelSerializer[Event]):
 
 
 class MarketDetailSerializer(MarketSummarySerializer):
-    """Needs ``books`` (token id -> BookView) and ``history`` (outcome id ->
-    snapshots) in its context."""
+    """Needs ``books`` (token id -> BookView) and ``history`` (token id ->
+    PriceSeries) in its context."""
 
     outcomes = MarketOutcomeDetailSerializer(many=True, read_only=True)
     fee_curve = FeeCurveSerializer(

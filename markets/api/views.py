@@ -9,13 +9,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
-from markets import selectors
+from markets import history, selectors
 from markets.api.serializers import (
     MarketDetailSerializer,
     MarketFilterSerializer,
     MarketSnapshotFilterSerializer,
     MarketSnapshotSerializer,
     MarketSummarySerializer,
+    PriceHistoryQuerySerializer,
 )
 from markets.models import Market
 
@@ -42,17 +43,28 @@ class MarketViewSet(ReadOnlyModelViewSet[Market]):
         """Markets with their outcomes' prices, searched, filtered and sorted."""
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(responses=MarketDetailSerializer)
+    @extend_schema(
+        parameters=[PriceHistoryQuerySerializer], responses=MarketDetailSerializer
+    )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """One market with its rules, its event and, per outcome, the live
-        order book (null when the stream has none) and the last 24 h of
-        recorded prices."""
+        order book (null when the stream has none) and its price history over
+        ``interval`` (default 1d)."""
+        query = PriceHistoryQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        interval = query.validated_data["interval"]
         market = self._market()
+        quotes = selectors.market_quotes(market=market)
         context = {
             **self.get_serializer_context(),
-            "books": {q.outcome.token_id: q.book for q in selectors.market_quotes(market=market) if q.book},
-            "history": selectors.price_history(market=market),
-        }  # fmt: skip
+            "books": {q.outcome.token_id: q.book for q in quotes if q.book},
+            "history": {
+                q.outcome.token_id: history.price_history(
+                    token_id=q.outcome.token_id, interval=interval
+                )
+                for q in quotes
+            },
+        }
         return Response(MarketDetailSerializer(market, context=context).data)
 
     @extend_schema(

@@ -7,6 +7,7 @@ these only format Decimals; they never compute with floats.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
@@ -101,3 +102,19 @@ def plain(value: object) -> str:
     """A Decimal without trailing zeros: Decimal("0.020000") -> "0.02"."""
     number = _decimal(value)
     return EMPTY if number is None else _plain(number)
+
+
+@register.filter
+def duration(value: object) -> str:
+    """A timedelta as a stopwatch reads: "42 s", "3 min 05 s", "1 h 02 min";
+    None -> "—". Negative spans (clock skew) read as zero."""
+    if not isinstance(value, timedelta):
+        return EMPTY
+    seconds = max(int(value.total_seconds()), 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {seconds:02d} s"
+    return f"{seconds} s"

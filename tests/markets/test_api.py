@@ -294,11 +294,13 @@ def test_the_detail_has_rules_event_books_and_price_history(
     now = utc_now().replace(microsecond=0)
     MarketSnapshot.objects.create(outcome=yes, taken_at=now - timedelta(hours=25),
                                   midpoint=D("0.4"))  # fmt: skip
-    MarketSnapshot.objects.create(outcome=yes, taken_at=now - timedelta(minutes=5),
+    MarketSnapshot.objects.create(outcome=yes, taken_at=now - timedelta(minutes=40),
                                   best_bid=D("0.60"), best_ask=D("0.62"),
                                   midpoint=D("0.61"))  # fmt: skip
     MarketSnapshot.objects.create(outcome=yes, taken_at=now, last_trade_price=D("0.62"))
 
+    # No venue answers in these tests: the history is the local snapshots
+    # of the default interval (1d), the last one of each 15-minute bucket.
     data = _data(client_logged_in, f"{URL}/{detailed.pk}")
 
     iso = lambda t: t.isoformat().replace("+00:00", "Z")  # noqa: E731
@@ -359,7 +361,7 @@ def test_the_detail_has_rules_event_books_and_price_history(
                 },
                 "priceHistory": [
                     {
-                        "t": iso(now - timedelta(minutes=5)),
+                        "t": iso(now - timedelta(minutes=40)),
                         "price": "0.610000",
                         "bestBid": "0.600000",
                         "bestAsk": "0.620000",
@@ -384,6 +386,38 @@ def test_the_detail_has_rules_event_books_and_price_history(
             },
         ],
     }
+
+
+def test_the_detail_history_comes_from_the_venue_over_the_interval(
+    client_logged_in: Client, detailed: Market, fake_clob
+) -> None:
+    fake_clob.body = {"history": [{"t": 1795003200, "p": 0.61}, {"t": 1795006800, "p": 0.625}]}  # fmt: skip
+
+    data = _data(client_logged_in, f"{URL}/{detailed.pk}", interval="1w")
+
+    assert [o["priceHistory"] for o in data["outcomes"]] == [
+        [
+            {"t": "2026-11-18T12:00:00Z", "price": "0.610000", "bestBid": None, "bestAsk": None},
+            {"t": "2026-11-18T13:00:00Z", "price": "0.625000", "bestBid": None, "bestAsk": None},
+        ],
+    ] * 2  # fmt: skip
+    assert [q for _, q in fake_clob.requests] == [
+        {"market": "711", "interval": "1w", "fidelity": "60"},
+        {"market": "712", "interval": "1w", "fidelity": "60"},
+    ]
+
+
+def test_a_bad_history_interval_is_a_400(
+    client_logged_in: Client, detailed: Market
+) -> None:
+    response = client_logged_in.get(f"{URL}/{detailed.pk}", {"interval": "1m"})
+
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["code"], body["details"]) == (
+        "validation_error",
+        {"interval": ['"1m" is not a valid choice.']},
+    )
 
 
 def test_the_detail_of_a_market_without_an_event(

@@ -16,9 +16,9 @@ from markets.selectors import (
     market_get,
     market_list,
     market_quotes,
-    price_history,
     snapshot_list,
 )
+from polybot.polymarket.models import PricePoint
 from tests.factories.markets import MarketFactory, OutcomeFactory
 
 pytestmark = pytest.mark.django_db
@@ -360,25 +360,6 @@ def _snapshot(outcome, minutes_ago: int, mid: str | None, last: str | None = Non
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
-def test_price_history_is_the_last_24_hours_oldest_first_by_outcome(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr("markets.selectors.utc_now", lambda: NOW)
-    yes = OutcomeFactory(index=0)
-    no = OutcomeFactory(market=yes.market, index=1, label="No")
-    other = OutcomeFactory()
-    _snapshot(yes, 60 * 25, "0.40")  # older than a day
-    newer = _snapshot(yes, 10, "0.52")
-    older = _snapshot(yes, 30, "0.50")
-    no_point = _snapshot(no, 10, "0.48")
-    _snapshot(other, 10, "0.10")
-
-    assert price_history(market=yes.market) == {
-        yes.pk: [older, newer],
-        no.pk: [no_point],
-    }
-
-
 def test_snapshots_list_newest_first_and_filter_by_token_and_time() -> None:
     yes = OutcomeFactory(index=0)
     no = OutcomeFactory(market=yes.market, index=1, label="No")
@@ -432,29 +413,19 @@ def test_a_panel_without_a_book_is_stale() -> None:
     assert (untrusted.stale, untrusted.untrusted) == (False, True)
 
 
-def test_the_chart_needs_two_priced_points() -> None:
-    yes = OutcomeFactory()
+def _point(minutes_ago: int, price: str) -> PricePoint:
+    return PricePoint(t=NOW - timedelta(minutes=minutes_ago), p=D(price))
 
-    assert (
-        display.price_chart(label="Yes", snapshots=[_snapshot(yes, 5, "0.5")]) is None
-    )
-    assert (
-        display.price_chart(
-            label="Yes", snapshots=[_snapshot(yes, 4, None), _snapshot(yes, 3, "0.5")]
-        )
-        is None
-    )
+
+def test_the_chart_needs_two_points() -> None:
+    assert display.price_chart(label="Yes", points=[]) is None
+    assert display.price_chart(label="Yes", points=[_point(5, "0.5")]) is None
 
 
 def test_the_chart_scales_the_line_to_the_box() -> None:
-    yes = OutcomeFactory()
-    snapshots = [
-        _snapshot(yes, 20, "0.40"),
-        _snapshot(yes, 10, None, last="0.50"),  # no midpoint: the last trade
-        _snapshot(yes, 0, "0.60"),
-    ]
+    points = [_point(20, "0.40"), _point(10, "0.50"), _point(0, "0.60")]
 
-    chart = display.price_chart(label="Yes", snapshots=snapshots)
+    chart = display.price_chart(label="Yes", points=points)
 
     assert chart is not None
     assert (chart.low, chart.high, chart.first, chart.last) == (
@@ -464,4 +435,15 @@ def test_the_chart_scales_the_line_to_the_box() -> None:
     # 0.38 .. 0.62 fills 160 units: 0.40 sits 2/24 up, 0.60 sits 2/24 down.
     assert chart.points == "0.0,146.7 300.0,80.0 600.0,13.3"
     assert chart.area == f"0,160 {chart.points} 600,160"
-    assert (chart.start, chart.end) == (snapshots[0].taken_at, snapshots[-1].taken_at)
+    assert (chart.start, chart.end) == (points[0].t, points[-1].t)
+
+
+def test_the_chart_thins_a_long_series_and_keeps_the_latest_point() -> None:
+    points = [_point(1000 - i, "0.5") for i in range(1000)]
+
+    chart = display.price_chart(label="Yes", points=points)
+
+    assert chart is not None
+    # Every 4th of the first 999, then the last one: 250 + 1 points.
+    assert len(chart.points.split()) == 251
+    assert chart.end == points[-1].t

@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from markets.live import BookView, book_view_set
+from markets.live import BookView, RecentTrade, book_view_set, recent_trade_add
 from markets.models import Market, MarketSnapshot
 from polybot.lib.time import utc_now
 from tests.factories.markets import EventFactory, MarketFactory, OutcomeFactory
@@ -527,7 +527,7 @@ def test_the_market_page_connects_for_live_updates(
     html = _detail(client_logged_in, market)
 
     assert (
-        f'<div id="market-live" class="stack" hx-ext="ws" ws-connect="/ws/markets/{market.pk}/">'
+        f'<div id="market-live" class="books" hx-ext="ws" ws-connect="/ws/markets/{market.pk}/">'
         in html
     )
 
@@ -554,7 +554,9 @@ def test_the_market_page_draws_the_price_history(
 def test_the_market_page_says_when_there_is_no_history(
     client_logged_in: Client, market: Market
 ) -> None:
-    assert "No price history yet" in _detail(client_logged_in, market)
+    html = _detail(client_logged_in, market)
+
+    assert html.count("No price history for this interval") == 2
 
 
 def test_an_unknown_market_is_our_404_page(client_logged_in: Client) -> None:
@@ -608,5 +610,289 @@ def test_the_book_fragment_of_another_markets_token_is_a_404(
     other = OutcomeFactory()
 
     response = client_logged_in.get(f"/markets/{market.pk}/book/{other.token_id}/")
+
+    assert response.status_code == 404
+
+
+# --- price charts ---------------------------------------------------------------------
+
+NOW_TS = int(datetime(2026, 11, 24, 12, 0, tzinfo=UTC).timestamp())
+VENUE_HISTORY = {
+    "history": [
+        {"t": NOW_TS - 7200, "p": 0.40},
+        {"t": NOW_TS - 3600, "p": 0.50},
+        {"t": NOW_TS, "p": 0.60},
+    ]
+}
+
+
+def _chart(html: str, outcome_pk: int) -> str:
+    match = re.search(
+        rf'<section id="price-chart-{outcome_pk}" .*?</section>', html, re.S
+    )
+    assert match, f"no chart for outcome {outcome_pk}"
+    return " ".join(match.group(0).split())
+
+
+def _tabs(chart: str) -> list[tuple[str, str, bool]]:
+    """(interval in the link, label, active) of each tab."""
+    return [
+        (interval, label, bool(active))
+        for interval, active, label in re.findall(
+            r'<a href="[^"]*\?interval=([^"]+)" hx-get="[^"]*"[^>]*?'
+            r'( class="is-active" aria-current="true")?>([^<]*)</a>',
+            chart,
+        )
+    ]
+
+
+def test_the_market_page_draws_a_chart_per_outcome_from_the_venue(
+    client_logged_in: Client, market: Market, fake_clob
+) -> None:
+    fake_clob.body = VENUE_HISTORY
+    yes, no = market.outcomes.order_by("index")
+
+    html = _html(client_logged_in, f"/markets/{market.pk}/")
+
+    chart = _chart(html, yes.pk)
+    assert f'<h2 id="price-chart-{yes.pk}-title">Price · Yes</h2>' in chart
+    assert '<strong>60¢</strong> <span class="up">+20¢</span>' in chart
+    assert (
+        '<polyline class="chart-line" points="0.0,146.7 300.0,80.0 600.0,13.3"></polyline>'
+        in chart
+    )
+    assert (
+        '<time datetime="2026-11-24T10:00:00+00:00">Nov 24 10:00</time>'
+        '<time datetime="2026-11-24T12:00:00+00:00">Nov 24 12:00 UTC</time>'
+    ) in chart
+    assert "From local snapshots" not in chart
+    assert f'id="price-chart-{no.pk}"' in html
+    assert sorted(q["market"] for _, q in fake_clob.requests) == sorted(
+        [yes.token_id, no.token_id]
+    )
+    assert {q["interval"] for _, q in fake_clob.requests} == {"1d"}
+
+
+def test_the_interval_tabs_swap_the_chart_and_link_to_the_page(
+    client_logged_in: Client, market: Market, fake_clob
+) -> None:
+    yes = market.outcomes.get(index=0)
+
+    chart = _chart(_html(client_logged_in, f"/markets/{market.pk}/"), yes.pk)
+
+    assert _tabs(chart) == [
+        ("1h", "1H", False),
+        ("6h", "6H", False),
+        ("1d", "1D", True),
+        ("1w", "1W", False),
+        ("max", "All", False),
+    ]
+    assert (
+        f'<a href="/markets/{market.pk}/?interval=6h" '
+        f'hx-get="/markets/{market.pk}/chart/{yes.token_id}/?interval=6h" '
+        f'hx-target="#price-chart-{yes.pk}" hx-swap="outerHTML" '
+        f'hx-indicator="#price-chart-{yes.pk}">6H</a>'
+    ) in chart
+
+
+def test_the_page_opens_its_charts_on_the_interval_in_the_url(
+    client_logged_in: Client, market: Market, fake_clob
+) -> None:
+    yes = market.outcomes.get(index=0)
+
+    html = _html(client_logged_in, f"/markets/{market.pk}/?interval=1w")
+
+    assert [t for t in _tabs(_chart(html, yes.pk)) if t[2]] == [("1w", "1W", True)]
+    assert {q["interval"] for _, q in fake_clob.requests} == {"1w"}
+
+
+def test_the_chart_fragment_is_the_partial_for_the_interval(
+    client_logged_in: Client, market: Market, fake_clob
+) -> None:
+    fake_clob.body = VENUE_HISTORY
+    yes = market.outcomes.get(index=0)
+
+    response = client_logged_in.get(
+        reverse("markets:price_chart", args=[market.pk, yes.token_id]),
+        {"interval": "6h"},
+        **HTMX,
+    )
+
+    html = response.content.decode().strip()
+    assert response.status_code == 200
+    assert html.startswith(
+        f'<section id="price-chart-{yes.pk}" class="card price-chart-card"'
+    )
+    assert html.endswith("</section>")
+    assert "<html" not in html
+    assert [t for t in _tabs(_chart(html, yes.pk)) if t[2]] == [("6h", "6H", True)]
+    assert fake_clob.requests == [
+        (
+            "/prices-history",
+            {"market": yes.token_id, "interval": "6h", "fidelity": "5"},
+        )
+    ]
+
+
+@pytest.mark.parametrize("interval", ["", "1m", "<script>", "1D"])
+def test_the_chart_fragment_draws_the_day_for_an_unknown_interval(
+    client_logged_in: Client, market: Market, fake_clob, interval: str
+) -> None:
+    yes = market.outcomes.get(index=0)
+
+    html = _html(
+        client_logged_in,
+        f"/markets/{market.pk}/chart/{yes.token_id}/",
+        {"interval": interval},
+    )
+
+    assert [t for t in _tabs(_chart(html, yes.pk)) if t[2]] == [("1d", "1D", True)]
+    assert "script" not in html.split("<section", 1)[1].split("</section>")[0]
+
+
+def test_the_chart_says_when_it_is_drawn_from_local_snapshots(
+    client_logged_in: Client, market: Market, fake_clob
+) -> None:
+    fake_clob.status = 500
+    fake_clob.body = {"error": "boom"}
+    yes = market.outcomes.get(index=0)
+    now = utc_now()
+    for minutes, mid in ((30, "0.50"), (0, "0.60")):
+        MarketSnapshot.objects.create(
+            outcome=yes, taken_at=now - timedelta(minutes=minutes), midpoint=D(mid)
+        )
+
+    response = client_logged_in.get(
+        f"/markets/{market.pk}/chart/{yes.token_id}/", {"interval": "1h"}
+    )
+
+    chart = _chart(response.content.decode(), yes.pk)
+    assert response.status_code == 200
+    assert (
+        '<polyline class="chart-line" points="0.0,146.7 600.0,13.3"></polyline>'
+        in chart
+    )
+    assert (
+        "From local snapshots: the venue's price history is unavailable right now."
+        in chart.replace("&#x27;", "'")
+    )
+
+
+def test_the_chart_fragment_of_another_markets_token_is_a_404(
+    client_logged_in: Client, market: Market
+) -> None:
+    other = OutcomeFactory()
+
+    response = client_logged_in.get(f"/markets/{market.pk}/chart/{other.token_id}/")
+
+    assert response.status_code == 404
+
+
+def test_the_chart_fragment_needs_a_login(client: Client, market: Market) -> None:
+    yes = market.outcomes.get(index=0)
+
+    response = client.get(f"/markets/{market.pk}/chart/{yes.token_id}/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+# --- recent trades --------------------------------------------------------------------
+
+
+def _trades(html: str, token_id: str) -> str:
+    match = re.search(rf'<section id="trades-{token_id}" .*?</section>', html, re.S)
+    assert match, f"no trades for {token_id}"
+    return " ".join(match.group(0).split())
+
+
+def _trade_rows(section: str) -> list[tuple[str, str, str, str, str]]:
+    """(time, side class, side, price, size) of each row."""
+    return re.findall(
+        r'<tr> <td><time datetime="[^"]+">([^<]+)</time></td> '
+        r'<td class="trade-side (up|down)">([^<]+)</td> '
+        r'<td class="num">([^<]+)</td> <td class="num">([^<]+)</td> </tr>',
+        section,
+    )
+
+
+def test_the_trades_fragment_lists_the_trades_newest_first(
+    client_logged_in: Client, market: Market
+) -> None:
+    yes = market.outcomes.get(index=0)
+    recent_trade_add(yes.token_id, RecentTrade(D("0.62"), D("100"), "BUY", "2026-11-24T10:00:01+00:00"))  # fmt: skip
+    recent_trade_add(yes.token_id, RecentTrade(D("0.615"), D("1250.5"), "SELL", "2026-11-24T10:00:02.5Z"))  # fmt: skip
+    recent_trade_add(yes.token_id, RecentTrade(D("0.63"), D("7"), "BUY", "2026-11-24T10:00:03+00:00"))  # fmt: skip
+
+    response = client_logged_in.get(
+        reverse("markets:trades_fragment", args=[market.pk, yes.token_id]), **HTMX
+    )
+
+    html = response.content.decode().strip()
+    assert response.status_code == 200
+    assert html.startswith(f'<section id="trades-{yes.token_id}" class="card trades"')
+    assert html.endswith("</section>")
+    assert "<html" not in html
+    section = _trades(html, yes.token_id)
+    assert (
+        f'hx-get="/markets/{market.pk}/trades/{yes.token_id}/" '
+        'hx-trigger="every 5s" hx-swap="outerHTML"'
+    ) in section
+    assert _trade_rows(section) == [
+        ("10:00:03", "up", "Buy", "63¢", "7"),
+        ("10:00:02", "down", "Sell", "61.5¢", "1,250.5"),
+        ("10:00:01", "up", "Buy", "62¢", "100"),
+    ]
+
+
+def test_the_trades_fragment_shows_the_last_twenty(
+    client_logged_in: Client, market: Market
+) -> None:
+    yes = market.outcomes.get(index=0)
+    for second in range(25):
+        recent_trade_add(yes.token_id, RecentTrade(D("0.5"), D(second + 1), "BUY",
+                                                   f"2026-11-24T10:00:{second:02d}Z"))  # fmt: skip
+
+    html = _html(client_logged_in, f"/markets/{market.pk}/trades/{yes.token_id}/")
+
+    rows = _trade_rows(_trades(html, yes.token_id))
+    assert len(rows) == 20
+    assert (rows[0][0], rows[0][4], rows[-1][0], rows[-1][4]) == (
+        "10:00:24", "25", "10:00:05", "6",
+    )  # fmt: skip
+
+
+def test_the_trades_fragment_says_when_none_were_seen(
+    client_logged_in: Client, market: Market
+) -> None:
+    yes = market.outcomes.get(index=0)
+
+    html = _html(client_logged_in, f"/markets/{market.pk}/trades/{yes.token_id}/")
+
+    section = _trades(html, yes.token_id)
+    assert "<h3>No trades seen yet</h3>" in section
+    assert "<table" not in section
+
+
+def test_the_market_page_has_the_trades_of_each_outcome(
+    client_logged_in: Client, market: Market
+) -> None:
+    yes, no = market.outcomes.order_by("index")
+    recent_trade_add(no.token_id, RecentTrade(D("0.38"), D("40"), "SELL", "2026-11-24T09:59:59Z"))  # fmt: skip
+
+    html = _html(client_logged_in, f"/markets/{market.pk}/")
+
+    assert "No trades seen yet" in _trades(html, yes.token_id)
+    assert _trade_rows(_trades(html, no.token_id)) == [
+        ("09:59:59", "down", "Sell", "38¢", "40")
+    ]
+
+
+def test_the_trades_fragment_of_another_markets_token_is_a_404(
+    client_logged_in: Client, market: Market
+) -> None:
+    other = OutcomeFactory()
+
+    response = client_logged_in.get(f"/markets/{market.pk}/trades/{other.token_id}/")
 
     assert response.status_code == 404
