@@ -7,10 +7,12 @@ these only format Decimals; they never compute with floats.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -118,3 +120,14 @@ def duration(value: object) -> str:
     if minutes:
         return f"{minutes} min {seconds:02d} s"
     return f"{seconds} s"
+
+
+@register.filter
+def ago(value: object) -> str:
+    """How long ago an aware datetime was: "just now" under a minute (where
+    ``timesince`` would say "0 minutes"), else "5 minutes ago"."""
+    if not isinstance(value, datetime):
+        return EMPTY
+    if timezone.now() - value < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(value)} ago"
