@@ -112,6 +112,7 @@ async def ingest(
         render=lambda v: v.to_json(),
         interval=interval,
     )
+    publisher.viewed = viewed
     started = time.perf_counter()
     next_flush = started + interval
     for raw in messages:
