@@ -11,26 +11,11 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
+from polybot.lib.fields import money_field, price_field
 from polybot.lib.money import (
-    MONEY_DIGITS,
-    MONEY_PLACES,
-    PRICE_DIGITS,
-    PRICE_PLACES,
     SIZE_DIGITS,
     SIZE_PLACES,
 )
-
-
-def _price(**kwargs: object) -> models.DecimalField:
-    return models.DecimalField(
-        max_digits=PRICE_DIGITS, decimal_places=PRICE_PLACES, **kwargs
-    )  # type: ignore[arg-type]
-
-
-def _money(**kwargs: object) -> models.DecimalField:
-    return models.DecimalField(
-        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, **kwargs
-    )  # type: ignore[arg-type]
 
 
 class Event(models.Model):
@@ -51,8 +36,8 @@ class Event(models.Model):
     end_date = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
     closed = models.BooleanField(default=False)
-    volume = _money(default=Decimal("0"))
-    liquidity = _money(default=Decimal("0"))
+    volume = money_field(default=Decimal("0"))
+    liquidity = money_field(default=Decimal("0"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -85,10 +70,10 @@ class Market(models.Model):
     start_date = models.DateTimeField(null=True, blank=True)
     end_date = models.DateTimeField(null=True, blank=True, db_index=True)
     resolution_source = models.CharField(max_length=1000, blank=True, default="")
-    volume = _money(default=Decimal("0"))
-    volume_24h = _money(default=Decimal("0"))
-    liquidity = _money(default=Decimal("0"))
-    tick_size = _price(default=Decimal("0.01"))
+    volume = money_field(default=Decimal("0"))
+    volume_24h = money_field(default=Decimal("0"))
+    liquidity = money_field(default=Decimal("0"))
+    tick_size = price_field(default=Decimal("0.01"))
     min_order_size = models.DecimalField(
         max_digits=SIZE_DIGITS, decimal_places=SIZE_PLACES, default=Decimal("5")
     )
@@ -166,8 +151,8 @@ class Outcome(models.Model):
     token_id = models.CharField(max_length=80, unique=True)
     label = models.CharField(max_length=200)
     index = models.PositiveSmallIntegerField()
-    price = _price(null=True, blank=True)
-    previous_price = _price(null=True, blank=True)
+    price = price_field(null=True, blank=True)
+    previous_price = price_field(null=True, blank=True)
     price_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -204,18 +189,18 @@ class MarketSnapshot(models.Model):
         Outcome, on_delete=models.CASCADE, related_name="snapshots"
     )
     taken_at = models.DateTimeField()
-    best_bid = _price(null=True, blank=True)
-    best_ask = _price(null=True, blank=True)
-    midpoint = _price(null=True, blank=True)
-    last_trade_price = _price(null=True, blank=True)
+    best_bid = price_field(null=True, blank=True)
+    best_ask = price_field(null=True, blank=True)
+    midpoint = price_field(null=True, blank=True)
+    last_trade_price = price_field(null=True, blank=True)
     bid_depth = models.DecimalField(
         max_digits=SIZE_DIGITS, decimal_places=SIZE_PLACES, default=Decimal("0")
     )
     ask_depth = models.DecimalField(
         max_digits=SIZE_DIGITS, decimal_places=SIZE_PLACES, default=Decimal("0")
     )
-    volume_24h = _money(null=True, blank=True)
-    liquidity = _money(null=True, blank=True)
+    volume_24h = money_field(null=True, blank=True)
+    liquidity = money_field(null=True, blank=True)
 
     class Meta:
         ordering = ["-taken_at"]

@@ -8,27 +8,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from polybot.lib.fields import price_field, size_field
 from polybot.lib.money import (
     MONEY_DIGITS,
     MONEY_PLACES,
-    PRICE_DIGITS,
-    PRICE_PLACES,
-    SIZE_DIGITS,
-    SIZE_PLACES,
 )
 from polybot.lib.types import Side, TradingMode
-
-
-def _size(**kwargs: object) -> models.DecimalField:
-    return models.DecimalField(
-        max_digits=SIZE_DIGITS, decimal_places=SIZE_PLACES, **kwargs
-    )  # type: ignore[arg-type]
-
-
-def _price(**kwargs: object) -> models.DecimalField:
-    return models.DecimalField(
-        max_digits=PRICE_DIGITS, decimal_places=PRICE_PLACES, **kwargs
-    )  # type: ignore[arg-type]
 
 
 class OrderType(models.TextChoices):
@@ -92,10 +77,10 @@ class Order(models.Model):
     order_type = models.CharField(
         max_length=3, choices=OrderType.choices, default=OrderType.GTC
     )
-    price = _price()
-    size = _size()
-    filled_size = _size(default=Decimal("0"))
-    average_fill_price = _price(null=True, blank=True)
+    price = price_field()
+    size = size_field()
+    filled_size = size_field(default=Decimal("0"))
+    average_fill_price = price_field(null=True, blank=True)
     fees_paid = models.DecimalField(
         max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, default=Decimal("0")
     )
@@ -221,8 +206,8 @@ class Fill(models.Model):
         "markets.Outcome", on_delete=models.PROTECT, related_name="fills"
     )
     side = models.CharField(max_length=4, choices=Side.choices)
-    price = _price()
-    size = _size()
+    price = price_field()
+    size = size_field()
     fee = models.DecimalField(
         max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, default=Decimal("0")
     )

@@ -9,21 +9,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from polybot.lib.fields import money_field
 from polybot.lib.money import (
-    MONEY_DIGITS,
-    MONEY_PLACES,
     PRICE_DIGITS,
     PRICE_PLACES,
     SIZE_DIGITS,
     SIZE_PLACES,
 )
 from polybot.lib.types import TradingMode
-
-
-def _money(**kwargs: object) -> models.DecimalField:
-    return models.DecimalField(
-        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, **kwargs
-    )  # type: ignore[arg-type]
 
 
 class PositionStatus(models.TextChoices):
@@ -54,13 +47,13 @@ class Position(models.Model):
     average_entry_price = models.DecimalField(
         max_digits=PRICE_DIGITS, decimal_places=PRICE_PLACES, default=Decimal("0")
     )
-    realized_pnl = _money(default=Decimal("0"))
-    fees_paid = _money(default=Decimal("0"))
+    realized_pnl = money_field(default=Decimal("0"))
+    fees_paid = money_field(default=Decimal("0"))
     status = models.CharField(
         max_length=10, choices=PositionStatus.choices, default=PositionStatus.OPEN
     )
     # Payout owed by a resolved market to a live position until it is redeemed.
-    redeemable_amount = _money(default=Decimal("0"))
+    redeemable_amount = money_field(default=Decimal("0"))
     opened_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -139,8 +132,8 @@ class CashLedgerEntry(models.Model):
         max_length=5, choices=TradingMode.choices, default=TradingMode.PAPER
     )
     kind = models.CharField(max_length=10, choices=CashEntryKind.choices)
-    amount = _money()
-    balance_after = _money()
+    amount = money_field()
+    balance_after = money_field()
     order = models.ForeignKey(
         "orders.Order",
         on_delete=models.PROTECT,
@@ -187,12 +180,12 @@ class PortfolioSnapshot(models.Model):
     )
     mode = models.CharField(max_length=5, choices=TradingMode.choices)
     taken_at = models.DateTimeField()
-    cash = _money(default=Decimal("0"))
-    positions_value = _money(default=Decimal("0"))
-    equity = _money(default=Decimal("0"))
-    realized_pnl = _money(default=Decimal("0"))
-    unrealized_pnl = _money(default=Decimal("0"))
-    fees_paid = _money(default=Decimal("0"))
+    cash = money_field(default=Decimal("0"))
+    positions_value = money_field(default=Decimal("0"))
+    equity = money_field(default=Decimal("0"))
+    realized_pnl = money_field(default=Decimal("0"))
+    unrealized_pnl = money_field(default=Decimal("0"))
+    fees_paid = money_field(default=Decimal("0"))
     open_positions = models.PositiveIntegerField(default=0)
 
     class Meta:
