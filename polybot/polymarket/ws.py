@@ -32,6 +32,10 @@ What they guarantee:
   has a wrong book and must start over from snapshots.
 * ``stop()`` (or cancelling ``run()``) closes every socket. ``on_event`` may be
   cancelled mid-call when that happens.
+* ``on_raw``, when given, is called synchronously with every data frame's text
+  (keepalives excluded) before it is parsed, so a recorder sees frames exactly
+  as received, malformed ones included. It must be cheap; an exception from it
+  is logged and counted (``counters.raw_hook_errors``), never fatal.
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ logger = logging.getLogger(__name__)
 MAX_ASSETS_PER_CONNECTION = 200
 
 MarketHandler = Callable[[MarketEvent | StreamReconnected], Awaitable[None]]
+RawHandler = Callable[[str], None]
 UserHandler = Callable[[UserEvent | StreamReconnected], Awaitable[None]]
 
 _E = TypeVar("_E")
@@ -106,6 +111,7 @@ class StreamCounters:
     messages: int = 0  # data frames, keepalives excluded
     pongs: int = 0
     parse_errors: int = 0  # frames rejected whole (not JSON, not object/array)
+    raw_hook_errors: int = 0  # frames on_raw raised on
 
 
 def reconnect_delay(
@@ -140,6 +146,7 @@ class _Stream(Generic[_E]):
         on_event: Callable[[_E | StreamReconnected], Awaitable[None]],
         settings: StreamSettings,
         rand: Callable[[], float],
+        on_raw: RawHandler | None = None,
     ) -> None:
         self.url = url
         self.settings = settings
@@ -147,6 +154,7 @@ class _Stream(Generic[_E]):
         self.counters = StreamCounters()
         self._config = config
         self._on_event = on_event
+        self._on_raw = on_raw
         self._rand = rand
         self._shards: list[_Shard[_E]] = []
         self._shard_ids = itertools.count()
@@ -423,11 +431,28 @@ class _Shard(Generic[_E]):
                 stream.counters.pongs += 1
                 continue
             stream.counters.messages += 1
+            if stream._on_raw is not None:
+                self._call_on_raw(stream._on_raw, raw)
             for event in self._parse(raw):
                 await stream._on_event(event)
             # Time spent in on_event is not venue silence: frames may be
             # queued behind it, and they must not be mistaken for staleness.
             idle_since = loop.time()
+
+    def _call_on_raw(self, hook: RawHandler, raw: str | bytes) -> None:
+        stream = self.stream
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        try:
+            hook(text)
+        except Exception:
+            # Losing a recorded frame is not worth losing the live books over.
+            # Log the first failure and then every thousandth, not a flood.
+            stream.counters.raw_hook_errors += 1
+            if stream.counters.raw_hook_errors % 1000 == 1:
+                logger.exception(
+                    "%s ws shard %s: on_raw failed (%d so far)",
+                    stream.channel, self.shard_id, stream.counters.raw_hook_errors,
+                )  # fmt: skip
 
     def _parse(self, raw: str | bytes) -> list[_E]:
         stream = self.stream
@@ -474,7 +499,8 @@ class MarketStream(_Stream[MarketEvent]):
     ``on_event`` receives market events and ``StreamReconnected(channel=
     "market", asset_ids=<the reconnected shard's assets>)``. ``stats`` counts
     parsed/skipped objects, ``counters`` connections and frames. ``rand``
-    (uniform in [0, 1)) jitters the reconnect backoff.
+    (uniform in [0, 1)) jitters the reconnect backoff. ``on_raw`` sees every
+    data frame's text before parsing (see the module docstring).
     """
 
     channel = "market"
@@ -488,9 +514,10 @@ class MarketStream(_Stream[MarketEvent]):
         on_event: MarketHandler,
         settings: StreamSettings | None = None,
         rand: Callable[[], float] = random.random,
+        on_raw: RawHandler | None = None,
     ) -> None:
         super().__init__(f"{config.ws_url.rstrip('/')}/market", config, on_event,
-                         settings or StreamSettings(), rand)  # fmt: skip
+                         settings or StreamSettings(), rand, on_raw)  # fmt: skip
         self._owner: dict[str, _Shard[MarketEvent]] = {}
         self._assign(list(dict.fromkeys(asset_ids)))
 
