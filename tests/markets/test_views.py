@@ -527,7 +527,7 @@ def test_the_market_page_connects_for_live_updates(
     html = _detail(client_logged_in, market)
 
     assert (
-        f'<div id="market-live" class="books" hx-ext="ws" ws-connect="/ws/markets/{market.pk}/">'
+        f'<div id="market-live" class="books" ws-connect="/ws/markets/{market.pk}/">'
         in html
     )
 
