@@ -14,7 +14,7 @@ from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 
 from markets import services
-from markets.models import Event, Market, MarketSnapshot, Outcome
+from markets.models import Event, Market, MarketSnapshot, Outcome, RecordedMessage
 from polybot.admin import HTTPS_URL_FIELDS, ReadOnlyAdmin
 from polybot.exceptions import ApplicationError
 
@@ -152,3 +152,32 @@ class MarketSnapshotAdmin(ReadOnlyAdmin):
     list_select_related = ("outcome__market",)
     date_hierarchy = "taken_at"
     show_full_result_count = False
+
+
+@admin.register(RecordedMessage)
+class RecordedMessageAdmin(ReadOnlyAdmin):
+    # The list leaves the raw payload out (deferred, not even measured):
+    # frames run to megabytes (a dump of 200 books) and are stored compressed.
+    list_display = ("id", "received_at", "asset_count")
+    search_fields = ("=asset_ids",)
+    search_help_text = "One token id: the messages that mention it."
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RecordedMessage]:
+        return super().get_queryset(request).defer("raw")
+
+    def get_search_results(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[RecordedMessage],
+        search_term: str,
+    ) -> tuple[QuerySet[RecordedMessage], bool]:
+        # Matched against the array through its GIN index.
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(asset_ids__contains=[search_term.strip()]), False
+
+    @admin.display(description="Assets")
+    def asset_count(self, obj: RecordedMessage) -> int:
+        return len(obj.asset_ids)

@@ -1,12 +1,13 @@
 """What can be traded and at what price: Gamma events and markets, their
-outcome tokens, and periodic price snapshots."""
+outcome tokens, periodic price snapshots, and the raw market-channel
+messages the book recorder keeps."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import BrinIndex, GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
@@ -223,3 +224,31 @@ class MarketSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome_id} @ {self.taken_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RecordedMessage(models.Model):
+    """One market-channel frame exactly as the stream received it (the book
+    recorder, ``markets.recorder``). Append-only; pruned by age.
+
+    ``raw`` is never parsed on the way in: the venue's text is the record,
+    and ``manage.py export_recording`` hands it back to ``replay_stream``.
+    ``asset_ids`` lists the token ids the frame mentions, so one token's
+    history can be selected (``asset_ids__contains=[token]``). The primary
+    key is the received order: one stream appends in the order it read.
+    """
+
+    received_at = models.DateTimeField()
+    asset_ids = ArrayField(models.CharField(max_length=80), default=list, blank=True)
+    raw = models.TextField()
+
+    class Meta:
+        indexes = [
+            # BRIN, not B-tree: rows arrive in time order, so a block-range
+            # index serves the age-based prune and export ranges at a tiny
+            # fraction of a B-tree's size on a table this large.
+            BrinIndex(fields=["received_at"], name="recorded_message_received_brin"),
+            GinIndex(fields=["asset_ids"], name="recorded_message_assets_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.received_at:%Y-%m-%d %H:%M:%S.%f} {len(self.raw)} bytes"

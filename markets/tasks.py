@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from markets import sync
+from markets.recorder import recorded_messages_prune
 from polybot.lib.time import utc_now
 from polybot.polymarket.config import VenueConfig
 from polybot.polymarket.gamma import GammaClient
@@ -65,3 +67,14 @@ def markets_sync_incremental() -> dict[str, int]:
         "updated": result.updated,
         "events": result.events,
     }
+
+
+@shared_task(name="markets.recorder_prune")
+def recorder_prune() -> dict[str, int]:
+    """Drop recorded market-channel messages older than
+    ``POLYBOT_BOOK_RECORDER_DAYS``; a no-op while the recorder is off (0)."""
+    days = settings.POLYBOT_BOOK_RECORDER_DAYS
+    if days <= 0:
+        return {"deleted": 0}
+    cutoff = utc_now() - timedelta(days=days)
+    return {"deleted": recorded_messages_prune(older_than=cutoff)}

@@ -32,4 +32,10 @@ SYSTEM_SCHEDULE: dict[str, tuple[str, float, dict[str, str]]] = {
         15.0,
         {"queue": "default"},
     ),
+    # A no-op unless POLYBOT_BOOK_RECORDER_DAYS > 0.
+    "every-hour-prune-book-recording": (
+        "markets.recorder_prune",
+        3600.0,
+        {"queue": "sync"},
+    ),
 }

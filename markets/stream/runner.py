@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db import close_old_connections
 
 from markets import services
 from markets.fragments import TokenMeta, book_fragment_html
 from markets.live import BookView, RecentTrade, recent_trade_add
+from markets.recorder import BookRecorder
 from markets.stream.interest import token_meta, tokens_of_interest, viewed_tokens
 from markets.stream.publisher import BookPublisher, book_view_of
 from markets.stream.snapshots import snapshots_record
@@ -37,6 +39,7 @@ from polybot.polymarket.ws import MarketStream, StreamSettings
 
 logger = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL = 10.0
+RECORDER_FLUSH_INTERVAL = 1.0
 
 
 @dataclass(frozen=True)
@@ -70,9 +73,15 @@ class StreamRunner:
             self.books, channel_layer=get_channel_layer(), render=self.render_book,
             interval=runner_settings.publish_interval,
         )  # fmt: skip
-        self.market_stream = MarketStream(
-            config, on_event=self.on_event, settings=runner_settings.stream
+        # The book recorder (POLYBOT_BOOK_RECORDER_DAYS > 0) sees every raw
+        # frame before it is parsed, so the history holds what the venue sent.
+        self.recorder = (
+            BookRecorder() if settings.POLYBOT_BOOK_RECORDER_DAYS > 0 else None
         )
+        self.market_stream = MarketStream(
+            config, on_event=self.on_event, settings=runner_settings.stream,
+            on_raw=self.recorder.record if self.recorder else None,
+        )  # fmt: skip
         self.stop_event = asyncio.Event()
 
     async def on_event(self, event: MarketEvent | StreamReconnected) -> None:
@@ -107,6 +116,10 @@ class StreamRunner:
             ),
             self._every(HEARTBEAT_INTERVAL, self.beat, "heartbeat"),
         ]
+        if self.recorder is not None:
+            jobs.append(
+                self._every(RECORDER_FLUSH_INTERVAL, self.flush_recording, "recorder")
+            )
         stopper = asyncio.create_task(self.stop_event.wait())
         try:
             done, _ = await asyncio.wait(
@@ -116,6 +129,7 @@ class StreamRunner:
             self.stop_event.set()
             await self.market_stream.stop()
             await asyncio.gather(*jobs, stream_task, stopper, return_exceptions=True)
+            await self._final_flush()
         if stream_task in done and stream_task.exception():
             raise stream_task.exception()  # type: ignore[misc]
 
@@ -186,5 +200,28 @@ class StreamRunner:
         if views:
             await sync_to_async(snapshots_record)(views=views)
 
+    async def flush_recording(self) -> None:
+        if self.recorder is not None:
+            await sync_to_async(_recorder_flush)(self.recorder)
+
+    async def _final_flush(self) -> None:
+        # Every socket is closed by now, so nothing is recorded after this.
+        if self.recorder is None:
+            return
+        try:
+            await self.flush_recording()
+        except Exception:
+            logger.exception(
+                "could not write the last %d recorded frames", len(self.recorder)
+            )
+
     async def beat(self) -> None:
         await sync_to_async(heartbeat_write)("stream")
+
+
+def _recorder_flush(recorder: BookRecorder) -> None:
+    # This thread holds its connection for the life of the process; drop it
+    # if it broke (a database restart) or aged out, so the next write
+    # reconnects instead of failing until the process restarts.
+    close_old_connections()
+    recorder.flush()
