@@ -80,7 +80,7 @@ class StreamRunner:
         )
         self.market_stream = MarketStream(
             config, on_event=self.on_event, settings=runner_settings.stream,
-            on_raw=self.recorder.record if self.recorder else None,
+            on_raw=None if self.recorder is None else self.recorder.record,
         )  # fmt: skip
         self.stop_event = asyncio.Event()
 
