@@ -15,7 +15,7 @@ import logging
 import re
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 from django.db import transaction
@@ -121,7 +121,7 @@ class BookRecorder:
 # --- services and selectors (STYLE R5, R6) ------------------------------------
 
 
-def recorded_messages_append(*, rows: deque[Row] | list[Row]) -> int:
+def recorded_messages_append(*, rows: Iterable[Row]) -> int:
     """Insert ``(received_at, asset_ids, raw)`` rows in the given order, so the
     primary key follows the received order. All or nothing."""
     objs = [RecordedMessage(received_at=at, asset_ids=ids, raw=raw) for at, ids, raw in rows]  # fmt: skip
