@@ -76,7 +76,10 @@ class BookRecorder:
         self._chars = 0
         self._lock = threading.Lock()
 
-    def __len__(self) -> int:
+    @property
+    def buffered(self) -> int:
+        """Frames waiting for the next flush. (A property, not ``__len__``, so
+        an empty recorder is still truthy.)"""
         return len(self._buffer)
 
     def record(self, raw: str) -> None:

@@ -212,7 +212,7 @@ class StreamRunner:
             await self.flush_recording()
         except Exception:
             logger.exception(
-                "could not write the last %d recorded frames", len(self.recorder)
+                "could not write the last %d recorded frames", self.recorder.buffered
             )
 
     async def beat(self) -> None:

@@ -90,7 +90,7 @@ async def test_the_recording_replays_into_the_books_the_stream_held(
     finally:
         await server.stop()
 
-    assert len(runner.recorder) == 0
+    assert runner.recorder.buffered == 0
     assert runner.recorder.dropped == 0
     assert runner.market_stream.counters.raw_hook_errors == 0
     lines = path.read_text().splitlines()

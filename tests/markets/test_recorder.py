@@ -125,7 +125,7 @@ def test_it_buffers_frames_until_a_flush_writes_them_in_one_insert() -> None:
     recorder.record(change)
     recorder.record("garbage")
     assert RecordedMessage.objects.count() == 0
-    assert len(recorder) == 3
+    assert recorder.buffered == 3
 
     with CaptureQueriesContext(connection) as queries:
         assert recorder.flush() == 3
@@ -137,7 +137,7 @@ def test_it_buffers_frames_until_a_flush_writes_them_in_one_insert() -> None:
         (T0 + timedelta(seconds=1), [BID_ASSET, ASK_ASSET], change),
         (T0 + timedelta(seconds=2), [], "garbage"),
     ]
-    assert len(recorder) == 0
+    assert recorder.buffered == 0
     assert (recorder.recorded, recorder.written, recorder.dropped) == (3, 3, 0)
     assert recorder.flush() == 0
     assert RecordedMessage.objects.count() == 3
