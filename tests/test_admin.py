@@ -26,7 +26,7 @@ from accounts.models import (
     Wallet,
 )
 from alerts.models import Alert, Notification
-from markets.models import Event, Market, MarketSnapshot, Outcome
+from markets.models import Event, Market, MarketSnapshot, Outcome, RecordedMessage
 from orders.models import Fill, Order
 from polybot.lib.time import utc_now
 from portfolio.models import CashLedgerEntry, PortfolioSnapshot, Position
@@ -48,6 +48,7 @@ VIEW_ONLY = (
     ApiKey,
     AuditLog,
     MarketSnapshot,
+    RecordedMessage,
     Order,
     Fill,
     Position,
@@ -117,6 +118,9 @@ def cast(user: User) -> Cast:
         Event: event,
         Market: market,
         Outcome: outcome,
+        RecordedMessage: RecordedMessage.objects.create(
+            received_at=utc_now(), asset_ids=["t1"], raw='{"asset_id":"t1"}'
+        ),
         MarketSnapshot: MarketSnapshot.objects.create(
             outcome=outcome,
             taken_at=utc_now(),
