@@ -37,6 +37,14 @@ _MARKET_UPDATES = {
     for c in _MARKET_COLUMNS
     if c not in ("condition_id", "created_at")
 }
+# Gamma is the source of truth for state: a market it lists as not resolved
+# (a relisting, or a sandbox restarted with the same seed) has no winner.
+_MARKET_UPDATES["winning_outcome_id"] = (
+    "CASE WHEN EXCLUDED.status = 'resolved' THEN markets_market.winning_outcome_id END"
+)
+_MARKET_UPDATES["resolved_at"] = (
+    "CASE WHEN EXCLUDED.status = 'resolved' THEN markets_market.resolved_at END"
+)
 _OUTCOME_COLUMNS = (
     "token_id",
     "market_id",

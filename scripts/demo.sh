@@ -52,7 +52,8 @@ for _ in $(seq 1 100); do
   kill -0 "$sandbox_pid" 2>/dev/null || { echo "the sandbox did not start:"; cat var/log/sandbox.log; exit 1; }
   sleep 0.2
 done
-$PY manage.py sync_markets --full
+# A failed first sync must not stop the demo: beat retries every minute.
+$PY manage.py sync_markets --full || echo "warning: the first catalogue sync failed (see above); the worker retries every minute"
 
 PORT=${PORT:-8000}
 echo

@@ -115,3 +115,16 @@ def test_the_search_vector_finds_markets_by_stemmed_question_words_and_tags() ->
         ).count()
         == 1
     )
+
+
+def test_a_market_listed_active_again_loses_its_winner() -> None:
+    markets_upsert(markets=[gamma_market(12)])
+    markets_upsert(markets=[gamma_market(12, closed=True, yes_price="1")])
+    assert Market.objects.get().winning_outcome is not None
+    markets_upsert(markets=[gamma_market(12, yes_price="0.55")])
+    market = Market.objects.get()
+    assert (market.status, market.winning_outcome, market.resolved_at) == (
+        "active",
+        None,
+        None,
+    )
