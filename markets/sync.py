@@ -91,10 +91,12 @@ def _reread(gamma: GammaClient, condition_ids: list[str]) -> SyncResult:
         missing = set(chunk) - set(found)
         if missing:
             # Archived or delisted: keep the row (orders may reference it) but
-            # stop offering it for trading.
+            # close it, so nothing shows or trades it as active.
             Market.objects.filter(
                 condition_id__in=missing, status=MarketStatus.ACTIVE
-            ).update(accepting_orders=False)
+            ).update(
+                status=MarketStatus.CLOSED, accepting_orders=False, closed_at=utc_now()
+            )
             result.skipped.extend(
                 f"market {cid}: no longer listed by Gamma" for cid in sorted(missing)
             )

@@ -12,6 +12,7 @@ from markets.models import Event, Market
 from polybot.polymarket.config import VenueConfig
 from polybot.polymarket.gamma import GammaClient
 from polybot.sandbox.server import SandboxThread
+from tests.factories.markets import MarketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +39,16 @@ def test_a_full_sync_loads_the_catalogue_and_a_resolved_market_is_re_read(
     )
     assert resolved.status_code == 200, resolved.text
 
+    delisted = MarketFactory(
+        condition_id="0x" + "d" * 64
+    )  # a market Gamma does not know at all
     again = sync.markets_sync_full(gamma=gamma)
     assert again.created == 0
+    delisted.refresh_from_db()
+    assert (delisted.status, delisted.accepting_orders) == ("closed", False)
+    assert again.skipped == [
+        f"market {delisted.condition_id}: no longer listed by Gamma"
+    ]
     target.refresh_from_db()
     assert (target.status, target.winning_outcome_id, target.accepting_orders) == (
         "resolved",
