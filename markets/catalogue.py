@@ -59,11 +59,11 @@ _OUTCOME_UPDATES = {
     "label": "EXCLUDED.label",
     "index": "EXCLUDED.index",
     "previous_price": (
-        "CASE WHEN EXCLUDED.price IS DISTINCT FROM markets_outcome.price "
+        "CASE WHEN EXCLUDED.price IS NOT NULL AND EXCLUDED.price IS DISTINCT FROM markets_outcome.price "
         "THEN markets_outcome.price ELSE markets_outcome.previous_price END"
     ),
     "price_updated_at": (
-        "CASE WHEN EXCLUDED.price IS DISTINCT FROM markets_outcome.price "
+        "CASE WHEN EXCLUDED.price IS NOT NULL AND EXCLUDED.price IS DISTINCT FROM markets_outcome.price "
         "THEN EXCLUDED.price_updated_at ELSE markets_outcome.price_updated_at END"
     ),
     "price": "COALESCE(EXCLUDED.price, markets_outcome.price)",

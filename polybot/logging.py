@@ -6,16 +6,31 @@ import json
 import logging
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 from polybot.request_context import current_request_id
 
 # Anything that looks like a private key, an API secret or a bearer token.
 _SECRET_PATTERNS = [
     (re.compile(r"0x[0-9a-fA-F]{64}"), "0x[REDACTED-64]"),
-    (re.compile(r"(?i)(authorization|bearer)\s*[:=]?\s*\S+"), r"\1 [REDACTED]"),
+    # A private key written without its 0x prefix.
+    (re.compile(r"\b[0-9a-fA-F]{64}\b"), "[REDACTED-64]"),
+    # "Authorization: Bearer <token>" and "bearer <token>": the token goes too.
+    (
+        re.compile(r"(?i)(authorization|bearer)\s*[:=]?\s*(?:bearer\s+)?\S+"),
+        r"\1 [REDACTED]",
+    ),
+    # key = 'quoted value, spaces and all'
     (
         re.compile(
-            r"(?i)((?:private_?key|secret|passphrase|password|api_?key|POLY_\w+)['\"]?\s*[:=]\s*['\"]?)[^'\"\s,}]+"
+            r"(?i)((?:private_?key|secret|passphrase|password|api_?key|POLY_\w+)['\"]?\s*[:=]\s*)(['\"])(?:(?!\2).)*\2"
+        ),
+        r"\1\2[REDACTED]\2",
+    ),
+    # key = unquoted_value
+    (
+        re.compile(
+            r"(?i)((?:private_?key|secret|passphrase|password|api_?key|POLY_\w+)['\"]?\s*[:=]\s*)(?!['\"])[^\s,}]+"
         ),
         r"\1[REDACTED]",
     ),
@@ -68,3 +83,18 @@ class JsonFormatter(logging.Formatter):
         elif record.exc_text:
             payload["exc"] = record.exc_text
         return json.dumps(payload, default=str)
+
+
+def sentry_before_send(event: Any, hint: Any = None) -> Any:
+    """Redact every string in a Sentry event or breadcrumb, as the logs are."""
+    return _redact_tree(event)
+
+
+def _redact_tree(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redact_tree(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_redact_tree(item) for item in value)
+    return value

@@ -84,7 +84,12 @@ class BookPublisher:
         ]
         if not views:
             return 0
-        await sync_to_async(_cache_views, thread_sensitive=False)(views)
+        try:
+            await sync_to_async(_cache_views, thread_sensitive=False)(views)
+        except Exception:
+            # Keep them dirty: the next flush writes them again.
+            self._dirty |= dirty
+            raise
         if self.channel_layer is not None:
             # Concurrently, in waves: each group_send is a Redis round trip and
             # a flush may carry hundreds of tokens, but the layer's connection

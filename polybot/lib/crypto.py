@@ -89,7 +89,10 @@ def decrypt(token: str, *, context: str) -> str:
     if not body:
         raise SecretKeyError(SECRET_WRONG_KEY.format(key_id=key_id))
     key = _key_for(key_id)
-    raw = base64.urlsafe_b64decode(body.encode())
+    try:
+        raw = base64.urlsafe_b64decode(body.encode())
+    except (binascii.Error, ValueError) as exc:
+        raise SecretKeyError(SECRET_WRONG_KEY.format(key_id=key_id)) from exc
     try:
         plaintext = AESGCM(key).decrypt(
             raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode()

@@ -276,7 +276,18 @@ LOGGING = {
 if SENTRY_DSN:
     import sentry_sdk
 
-    sentry_sdk.init(dsn=SENTRY_DSN, send_default_pii=False, traces_sample_rate=0.0)
+    from polybot.logging import sentry_before_send
+
+    # No local variables (a decrypting function holds secrets in them) and
+    # every message through the same redaction as the logs.
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        send_default_pii=False,
+        traces_sample_rate=0.0,
+        include_local_variables=False,
+        before_send=sentry_before_send,
+        before_breadcrumb=sentry_before_send,
+    )
 
 # --- Stream process ------------------------------------------------------------
 # Seconds between coalesced pushes of a changed book (a few per second at most).

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -128,3 +129,13 @@ def test_a_market_listed_active_again_loses_its_winner() -> None:
         None,
         None,
     )
+
+
+def test_a_missing_gamma_price_keeps_the_last_move() -> None:
+    markets_upsert(markets=[gamma_market(13)])
+    markets_upsert(markets=[gamma_market(13, yes_price="0.70")])
+    market = gamma_market(13)
+    no_prices = tuple(replace(o, price=None) for o in market.outcomes)
+    markets_upsert(markets=[replace(market, outcomes=no_prices)])
+    yes = Outcome.objects.get(token_id="1301")
+    assert (yes.price, yes.previous_price) == (Decimal("0.700000"), Decimal("0.620000"))

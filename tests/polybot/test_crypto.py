@@ -114,3 +114,9 @@ def test_it_rotates_credentials_to_the_current_key() -> None:
             services.credential_reveal(credential=row, field="private_key")
             == PRIVATE_KEY
         )
+
+
+def test_a_mangled_ciphertext_is_a_clear_key_error() -> None:
+    with pytest.raises(crypto.SecretKeyError) as exc:
+        crypto.decrypt("test$not*base64", context="c")
+    assert str(exc.value) == crypto.SECRET_WRONG_KEY.format(key_id="test")

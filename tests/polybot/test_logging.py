@@ -16,7 +16,7 @@ def test_it_redacts_private_keys_and_secrets() -> None:
     )
     assert (
         redact("Authorization: Bearer pb_1234abcd_zzzzzzzzzzzzzzzzzzzzzzzz")
-        == "Authorization [REDACTED] pb_[REDACTED]"
+        == "Authorization [REDACTED]"
     )
 
 
@@ -43,3 +43,28 @@ def test_it_takes_the_request_id_from_the_record_when_the_context_is_gone() -> N
     record.request = type("Req", (), {"request_id": "abc123"})()
     RequestIdFilter().filter(record)
     assert record.request_id == "abc123"
+
+
+def test_it_redacts_bare_keys_bearer_tokens_and_quoted_values_with_spaces() -> None:
+    assert redact("pk=" + "ab" * 32) == "pk=[REDACTED-64]"
+    assert (
+        redact("Authorization: Bearer abcdefghijkl rest")
+        == "Authorization [REDACTED] rest"
+    )
+    assert (
+        redact("{'POLY_PASSPHRASE': 'abc def', 'x': 1}")
+        == "{'POLY_PASSPHRASE': '[REDACTED]', 'x': 1}"
+    )
+
+
+def test_sentry_events_are_redacted_throughout() -> None:
+    from polybot.logging import sentry_before_send
+
+    event = {
+        "message": "key 0x" + "ef" * 32,
+        "extra": {"args": ["passphrase=hunter2", 3]},
+    }
+    assert sentry_before_send(event) == {
+        "message": "key 0x[REDACTED-64]",
+        "extra": {"args": ["passphrase=[REDACTED]", 3]},
+    }
