@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from polybot.polymarket.config import VenueConfig
 from polybot.polymarket.errors import RejectCode, RejectedError
@@ -34,22 +34,41 @@ DEFAULT_PAGE_SIZE = 100
 _T = TypeVar("_T")
 
 
+class MarketFilters(TypedDict, total=False):
+    """The documented ``/markets`` filters (API.md §6); every one optional."""
+
+    active: bool | None
+    closed: bool | None
+    archived: bool | None
+    tag_id: int | str | None
+    slugs: Sequence[str] | None
+    ids: Sequence[int | str] | None
+    condition_ids: Sequence[str] | None
+    clob_token_ids: Sequence[str] | None
+    end_date_min: datetime | None
+    end_date_max: datetime | None
+    liquidity_num_min: Decimal | float | None
+    volume_num_min: Decimal | float | None
+    order: str | None
+    ascending: bool | None
+
+
 def _market_filters(
     *,
-    active: bool | None,
-    closed: bool | None,
-    archived: bool | None,
-    tag_id: int | str | None,
-    slugs: Sequence[str] | None,
-    ids: Sequence[int | str] | None,
-    condition_ids: Sequence[str] | None,
-    clob_token_ids: Sequence[str] | None,
-    end_date_min: datetime | None,
-    end_date_max: datetime | None,
-    liquidity_num_min: Decimal | float | None,
-    volume_num_min: Decimal | float | None,
-    order: str | None,
-    ascending: bool | None,
+    active: bool | None = None,
+    closed: bool | None = None,
+    archived: bool | None = None,
+    tag_id: int | str | None = None,
+    slugs: Sequence[str] | None = None,
+    ids: Sequence[int | str] | None = None,
+    condition_ids: Sequence[str] | None = None,
+    clob_token_ids: Sequence[str] | None = None,
+    end_date_min: datetime | None = None,
+    end_date_max: datetime | None = None,
+    liquidity_num_min: Decimal | float | None = None,
+    volume_num_min: Decimal | float | None = None,
+    order: str | None = None,
+    ascending: bool | None = None,
 ) -> dict[str, Any]:
     # Lists are sent as repeated parameters (?id=1&id=2), as the venue expects.
     return {
@@ -89,84 +108,22 @@ class GammaClient:
 
     # --- markets ------------------------------------------------------------------
 
-    def markets(
-        self,
-        *,
-        active: bool | None = None,
-        closed: bool | None = None,
-        archived: bool | None = None,
-        tag_id: int | str | None = None,
-        slugs: Sequence[str] | None = None,
-        ids: Sequence[int | str] | None = None,
-        condition_ids: Sequence[str] | None = None,
-        clob_token_ids: Sequence[str] | None = None,
-        end_date_min: datetime | None = None,
-        end_date_max: datetime | None = None,
-        liquidity_num_min: Decimal | float | None = None,
-        volume_num_min: Decimal | float | None = None,
-        order: str | None = None,
-        ascending: bool | None = None,
-    ) -> Iterator[GammaMarket]:
+    def markets(self, **filters: Unpack[MarketFilters]) -> Iterator[GammaMarket]:
         """Every market matching the filters, over all ``/markets`` pages.
 
         ``order`` is a comma-separated list of fields; use ``volumeNum`` not
-        ``volume`` (the latter sorts the text column)."""
-        params = _market_filters(
-            active=active,
-            closed=closed,
-            archived=archived,
-            tag_id=tag_id,
-            slugs=slugs,
-            ids=ids,
-            condition_ids=condition_ids,
-            clob_token_ids=clob_token_ids,
-            end_date_min=end_date_min,
-            end_date_max=end_date_max,
-            liquidity_num_min=liquidity_num_min,
-            volume_num_min=volume_num_min,
-            order=order,
-            ascending=ascending,
-        )
+        ``volume`` (the latter sorts the text column). An unknown filter name
+        is a ``TypeError``."""
+        params = _market_filters(**filters)
         for row in self._offset_pages("/markets", GAMMA_MARKETS, params):
             yield parse_gamma_market(row)
 
     def markets_keyset(
-        self,
-        *,
-        active: bool | None = None,
-        closed: bool | None = None,
-        archived: bool | None = None,
-        tag_id: int | str | None = None,
-        slugs: Sequence[str] | None = None,
-        ids: Sequence[int | str] | None = None,
-        condition_ids: Sequence[str] | None = None,
-        clob_token_ids: Sequence[str] | None = None,
-        end_date_min: datetime | None = None,
-        end_date_max: datetime | None = None,
-        liquidity_num_min: Decimal | float | None = None,
-        volume_num_min: Decimal | float | None = None,
-        order: str | None = None,
-        ascending: bool | None = None,
-        after_cursor: str | None = None,
+        self, *, after_cursor: str | None = None, **filters: Unpack[MarketFilters]
     ) -> Iterator[GammaMarket]:
         """Every market matching the filters, over ``/markets/keyset``
         (``after_cursor`` = the previous page's ``next_cursor``; no offset)."""
-        params = _market_filters(
-            active=active,
-            closed=closed,
-            archived=archived,
-            tag_id=tag_id,
-            slugs=slugs,
-            ids=ids,
-            condition_ids=condition_ids,
-            clob_token_ids=clob_token_ids,
-            end_date_min=end_date_min,
-            end_date_max=end_date_max,
-            liquidity_num_min=liquidity_num_min,
-            volume_num_min=volume_num_min,
-            order=order,
-            ascending=ascending,
-        )
+        params = _market_filters(**filters)
         cursor = after_cursor
         seen: set[str] = set()
         while True:
