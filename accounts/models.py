@@ -162,6 +162,8 @@ class BotSettings(models.Model):
     )
     max_daily_loss = _money_field("200")
     max_open_positions = models.PositiveIntegerField(default=20)
+    # Cost of what may be held in one market (all its outcomes together).
+    max_position_per_market = _money_field("500")
     paper_starting_balance = _money_field("1000")
     # Kill switch / daily-loss halt: set by the risk engine, cleared by re-arming.
     trading_halted = models.BooleanField(default=False)

@@ -46,9 +46,10 @@ def audit_log_record(
     data: dict[str, Any] | None = None,
     ip_address: str | None = None,
     api_key: ApiKey | None = None,
+    user_id: int | None = None,
 ) -> AuditLog:
     return AuditLog.objects.create(
-        user=user,
+        user_id=user.pk if user is not None else user_id,
         action=action,
         object_type=type(obj).__name__ if obj is not None else "",
         object_id=str(getattr(obj, "pk", "") or "") if obj is not None else "",

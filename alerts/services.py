@@ -15,3 +15,12 @@ def notification_mark_read(*, notification: Notification) -> Notification:
         )
         notification.refresh_from_db(fields=["read_at"])
     return notification
+
+
+def notification_create(
+    *, user_id: int, title: str, body: str = "", level: str = "info", link: str = ""
+) -> Notification:
+    """An in-app notification (the bell); delivery elsewhere is the alerts'."""
+    return Notification.objects.create(
+        user_id=user_id, title=title[:200], body=body, level=level, link=link[:500]
+    )

@@ -3,6 +3,8 @@ live in ``markets.catalogue``."""
 
 from __future__ import annotations
 
+import logging
+
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
@@ -11,6 +13,7 @@ from markets.tasks import markets_sync_full
 from polybot.exceptions import ApplicationError
 from polybot.lib.time import utc_now
 
+logger = logging.getLogger(__name__)
 SYNC_QUEUE_UNREACHABLE = "Could not queue the sync: the task queue is unreachable."
 
 
@@ -44,7 +47,19 @@ def market_resolve(*, condition_id: str, winning_token_id: str) -> Market | None
             "updated_at",
         ]
     )
+    transaction.on_commit(_settle_positions)
     return market
+
+
+def _settle_positions() -> None:
+    """Positions in the market settle at 1 or 0 (a worker task; the sweep
+    retries it every minute if the broker is away)."""
+    from orders.tasks import portfolio_settle_resolved
+
+    try:
+        portfolio_settle_resolved.delay()
+    except OperationalError:
+        logger.warning("could not queue settlement; the minute sweep will")
 
 
 def catalogue_sync_start() -> None:

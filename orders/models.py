@@ -108,6 +108,13 @@ class Order(models.Model):
     # What was signed and sent, kept so a lost submission can be re-sent
     # byte-identical instead of re-signed (DESIGN §4 "Exactly once").
     signed_payload = models.JSONField(null=True, blank=True)
+    # Committed just before the payload is posted: while it is unset the
+    # record proves the order never left the process, so re-posting the same
+    # signed payload is safe; once set, only the venue can say what happened.
+    post_started_at = models.DateTimeField(null=True, blank=True)
+    # Paper orders resting on the book: shares ahead of this one at its price
+    # (DESIGN §4 "Paper matching"); kept current by the stream.
+    paper_queue_ahead = size_field(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -217,6 +224,14 @@ class Fill(models.Model):
     )
     tx_hash = models.CharField(max_length=66, blank=True, default="")
     matched_at = models.DateTimeField()
+    # The position this fill built (a later reversal replays its fills).
+    position = models.ForeignKey(
+        "portfolio.Position",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="fills",
+    )
     # Set when a FAILED settlement has been reversed out of the position.
     reversed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

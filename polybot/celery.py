@@ -32,6 +32,14 @@ SYSTEM_SCHEDULE: dict[str, tuple[str, float, dict[str, str]]] = {
         15.0,
         {"queue": "default"},
     ),
+    "every-30s-reconcile-live-orders": ("orders.reconcile", 30.0, {"queue": "orders"}),
+    "every-5s-venue-heartbeat": ("orders.venue_heartbeat", 5.0, {"queue": "orders"}),
+    "every-10s-order-sweep": ("orders.sweep", 10.0, {"queue": "orders"}),
+    "every-minute-settle-resolved-markets": (
+        "portfolio.settle_resolved",
+        60.0,
+        {"queue": "default"},
+    ),
     # A no-op unless POLYBOT_BOOK_RECORDER_DAYS > 0.
     "every-hour-prune-book-recording": (
         "markets.recorder_prune",

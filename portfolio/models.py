@@ -47,6 +47,10 @@ class Position(models.Model):
     average_entry_price = models.DecimalField(
         max_digits=PRICE_DIGITS, decimal_places=PRICE_PLACES, default=Decimal("0")
     )
+    # What the shares held cost, kept exactly: the average entry price is
+    # derived from it, so repeated average-cost updates never drift by a
+    # rounding of the average.
+    cost_basis = money_field(default=Decimal("0"))
     realized_pnl = money_field(default=Decimal("0"))
     fees_paid = money_field(default=Decimal("0"))
     status = models.CharField(
@@ -84,6 +88,9 @@ class Position(models.Model):
                 condition=Q(fees_paid__gte=0), name="position_fees_nonneg"
             ),
             models.CheckConstraint(
+                condition=Q(cost_basis__gte=0), name="position_cost_nonneg"
+            ),
+            models.CheckConstraint(
                 condition=Q(redeemable_amount__gte=0), name="position_redeemable_nonneg"
             ),
             models.UniqueConstraint(
@@ -95,10 +102,6 @@ class Position(models.Model):
 
     def __str__(self) -> str:
         return f"{self.size} × {self.outcome_id} @ {self.average_entry_price} ({self.mode})"
-
-    @property
-    def cost_basis(self) -> Decimal:
-        return self.size * self.average_entry_price
 
     @property
     def net_realized_pnl(self) -> Decimal:

@@ -180,6 +180,19 @@ PAPER_STARTING_BALANCE = Decimal(
     env.str("POLYBOT_PAPER_STARTING_BALANCE", default="1000.00")
 )
 
+# --- Risk engine (server-wide; per-user limits live in BotSettings) -----------
+# No new exposure this close to a market's end date (DESIGN §4).
+POLYBOT_RISK_NO_NEW_EXPOSURE_HOURS = env.int(
+    "POLYBOT_RISK_NO_NEW_EXPOSURE_HOURS", default=1
+)
+# Marketable orders need a book the stream refreshed at most this long ago.
+POLYBOT_RISK_MAX_BOOK_AGE_SECONDS = env.float(
+    "POLYBOT_RISK_MAX_BOOK_AGE_SECONDS", default=30.0
+)
+POLYBOT_RISK_MAX_ORDERS_PER_MINUTE = env.int(
+    "POLYBOT_RISK_MAX_ORDERS_PER_MINUTE", default=60
+)
+
 # --- Celery ------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)

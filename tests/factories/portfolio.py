@@ -20,6 +20,7 @@ class PositionFactory(DjangoModelFactory[Position]):
     market = factory.LazyAttribute(lambda p: p.outcome.market)
     size = Decimal("10")
     average_entry_price = Decimal("0.40")
+    cost_basis = factory.LazyAttribute(lambda p: p.size * p.average_entry_price)
 
 
 class CashLedgerEntryFactory(DjangoModelFactory[CashLedgerEntry]):

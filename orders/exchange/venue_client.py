@@ -1,0 +1,61 @@
+"""A ``TradingClient`` for a user's active wallet.
+
+The private key is decrypted here and nowhere else (DESIGN §8); the L2 API
+credentials are derived once and stored encrypted, so a restart does not
+ask the venue again.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from accounts.models import User, Wallet
+from accounts.services import credential_reveal, credential_store
+from polybot.exceptions import ApplicationError
+from polybot.polymarket.config import VenueConfig
+from polybot.polymarket.models import ApiCredentials
+from polybot.polymarket.trading import TradingClient
+
+NO_WALLET = "Connect a wallet with its private key before trading live."
+
+
+def active_wallet(user: User | int) -> Wallet:
+    user_id = user if isinstance(user, int) else user.pk
+    wallet = (
+        Wallet.objects.filter(
+            user_id=user_id, is_active=True, credential__private_key_encrypted__gt=""
+        )
+        .select_related("credential")
+        .order_by("-updated_at")
+        .first()
+    )
+    if wallet is None:
+        raise ApplicationError(NO_WALLET, code="live_needs_wallet")
+    return wallet
+
+
+def trading_client_for(user: User | int) -> TradingClient:
+    wallet = active_wallet(user)
+    credential = wallet.credential
+    private_key = credential_reveal(credential=credential, field="private_key")
+    stored = ApiCredentials(
+        api_key=credential_reveal(credential=credential, field="api_key"),
+        secret=credential_reveal(credential=credential, field="api_secret"),
+        passphrase=credential_reveal(credential=credential, field="api_passphrase"),
+    )
+    client = TradingClient(
+        VenueConfig.from_settings(settings),
+        private_key=private_key,
+        credentials=stored if stored.api_key else None,
+        signature_type=wallet.signature_type,
+        funder=wallet.funder or None,
+    )
+    if not stored.api_key:
+        derived = client.create_or_derive_credentials()
+        credential_store(
+            wallet=wallet,
+            api_key=derived.api_key,
+            api_secret=derived.secret,
+            api_passphrase=derived.passphrase,
+        )
+    return client

@@ -1,0 +1,172 @@
+"""Reconciliation (DESIGN §4): the venue's open orders and trades against
+our rows, for one live account. Heals order states and missing fills,
+resolves ``unknown`` and stuck ``submitting`` orders by their hash, and
+reports any drift as a notification and in the audit log.
+
+Runs every 30 s, after every user-channel reconnect and at worker start.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from accounts.models import AuditAction
+from accounts.services import audit_log_record
+from alerts.models import NotificationLevel
+from alerts.services import notification_create
+from markets.models import Outcome
+from orders.exchange.live import LiveGateway
+from orders.exchange.live_trades import trades_apply
+from orders.models import ACTIVE_ORDER_STATUSES, Order, OrderStatus
+from orders.services import order_apply_update
+from orders.transitions import order_transition
+from polybot.lib.time import utc_now
+from polybot.lib.types import TradingMode
+from polybot.polymarket.models import OpenOrder
+
+logger = logging.getLogger(__name__)
+
+# How long an order may sit in ``submitting`` or ``unknown`` before the
+# reconciler decides its fate: longer than any post takes.
+SETTLE_GRACE = timedelta(seconds=30)
+# How far back trades are re-read for markets we traded in.
+TRADE_LOOKBACK = timedelta(days=1)
+NEVER_RECEIVED = "The venue never received this order."
+
+
+@dataclass
+class ReconcileReport:
+    user_id: int
+    states_healed: list[str] = field(default_factory=list)
+    fills_added: int = 0
+    reposted: list[int] = field(default_factory=list)
+
+    @property
+    def drift(self) -> bool:
+        return bool(self.states_healed or self.fills_added)
+
+
+def reconcile_user(
+    user_id: int, *, gateway: LiveGateway | None = None
+) -> ReconcileReport:
+    gateway = gateway or LiveGateway(user_id)
+    client = gateway.client
+    report = ReconcileReport(user_id=user_id)
+    now = utc_now()
+    ours = list(
+        Order.objects.filter(
+            user_id=user_id, mode=TradingMode.LIVE, status__in=ACTIVE_ORDER_STATUSES
+        ).select_related("market", "outcome")
+    )
+    venue_open = {o.id.lower(): o for o in client.open_orders()}
+    for order in ours:
+        healed = _reconcile_order(order, gateway, venue_open, now, report)
+        if healed:
+            report.states_healed.append(healed)
+    report.fills_added = _backfill_trades(user_id, client, now)
+    # Trades may have completed orders the venue lists as MATCHED.
+    _record(report)
+    return report
+
+
+def _reconcile_order(
+    order: Order,
+    gateway: LiveGateway,
+    venue_open: dict[str, OpenOrder],
+    now: datetime,
+    report: ReconcileReport,
+) -> str:
+    """Bring one order in line with the venue; returns what changed, or ""."""
+    if order.status == OrderStatus.PENDING:
+        return ""  # the submission queue's (or the pending sweep's)
+    if order.status == OrderStatus.SUBMITTING:
+        if now - order.updated_at < SETTLE_GRACE:
+            return ""  # a submission may be in flight
+        if order.post_started_at is None:
+            # The record proves it never left: post the stored payload.
+            gateway.submit(order.pk)
+            report.reposted.append(order.pk)
+            return ""
+        order_transition(
+            order.pk, from_states=[OrderStatus.SUBMITTING], to=OrderStatus.UNKNOWN
+        )
+        order.status = OrderStatus.UNKNOWN
+    order_hash = (order.venue_order_hash or "").lower()
+    venue = venue_open.get(order_hash) if order_hash else None
+    if venue is None and order_hash:
+        venue = gateway.client.order(order_hash)
+    if venue is not None:
+        before = order.status
+        if order_apply_update(order=order, venue_status=venue.status):
+            order.refresh_from_db()
+            return f"order {order.pk}: {before} → {order.status}"
+        return ""
+    if order.status == OrderStatus.UNKNOWN:
+        if now - order.updated_at < SETTLE_GRACE:
+            return ""
+        # Not open, unknown by its hash: it never arrived.
+        moved = order_transition(
+            order.pk,
+            from_states=[OrderStatus.UNKNOWN],
+            to=OrderStatus.REJECTED,
+            error_code="never_received",
+            error_message=NEVER_RECEIVED,
+        )
+        return f"order {order.pk}: unknown → rejected" if moved else ""
+    # Open here, gone from the venue without a word: cancelled there.
+    moved = order_transition(
+        order.pk,
+        from_states=[OrderStatus.OPEN, OrderStatus.PARTIAL],
+        to=OrderStatus.CANCELLED,
+        error_code="gone_at_venue",
+        error_message="The venue no longer holds this order.",
+    )
+    return f"order {order.pk}: {order.status} → cancelled" if moved else ""
+
+
+def _backfill_trades(user_id: int, client: object, now: object) -> int:
+    since = utc_now() - TRADE_LOOKBACK
+    markets = (
+        Order.objects.filter(
+            user_id=user_id, mode=TradingMode.LIVE, updated_at__gte=since
+        )
+        .exclude(venue_order_hash=None)
+        .values_list("market_id", "market__condition_id")
+        .distinct()
+    )
+    added = 0
+    for market_id, condition_id in markets:
+        # Both tokens: a maker order on NO can fill through a taker on YES.
+        tokens = list(
+            Outcome.objects.filter(market_id=market_id).values_list(
+                "token_id", flat=True
+            )
+        )
+        trades = client.trades_for_market(condition_id, tokens, after=since)  # type: ignore[attr-defined]
+        added += trades_apply(trades, user_id=user_id)
+    return added
+
+
+def _record(report: ReconcileReport) -> None:
+    if not report.drift:
+        return
+    lines = [*report.states_healed]
+    if report.fills_added:
+        lines.append(f"{report.fills_added} missing fills recorded")
+    body = "\n".join(lines)
+    logger.warning("reconciliation of user %s corrected: %s", report.user_id, body)
+    audit_log_record(
+        user_id=report.user_id,
+        action=AuditAction.RECONCILE,
+        message=f"Reconciliation corrected {len(lines)} item(s)",
+        data={"corrections": lines, "fills_added": report.fills_added},
+    )
+    notification_create(
+        user_id=report.user_id,
+        title="Orders reconciled with the venue",
+        body=body,
+        level=NotificationLevel.WARNING,
+        link="/orders",
+    )

@@ -1,0 +1,486 @@
+"""The order services (DESIGN §4, STYLE R5): the only way anything places or
+cancels an order. Manual, API and strategy orders all come through here, so
+every order passes the same validation and risk checks, is persisted before
+it is sent, and is audit-logged.
+
+Placement commits the order as ``pending`` with its client order id and
+queues its submission after the commit (``orders.submission``); a rejected
+order is never persisted, only audit-logged with its reasons.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+
+from accounts.models import AuditAction, BotSettings, User
+from accounts.services import audit_log_record
+from markets.live import BookView, book_view_get
+from markets.models import Market, Outcome
+from orders import risk
+from orders.errors import OrderNotCancellableError, OrderRejectedError
+from orders.exchange import gateway_for
+from orders.fills import FillReport, FillResult, fill_apply
+from orders.locks import user_trading_lock
+from orders.models import ACTIVE_ORDER_STATUSES, Order, OrderStatus, OrderType
+from orders.paper.fees import taker_fee
+from orders.risk_inputs import (
+    HALT_DAILY_LOSS,
+    HALT_KILL_SWITCH,
+    account_state,
+    book_state,
+    market_state,
+    risk_limits,
+)
+from orders.transitions import order_transition
+from orders.validation import OrderRequest, request_violations
+from polybot.lib.time import utc_now
+from polybot.lib.types import Side, TradingMode
+
+__all__ = [
+    "FillReport",
+    "FillResult",
+    "OrderRequest",
+    "fill_apply",
+    "kill_switch_engage",
+    "market_settle",
+    "order_apply_update",
+    "order_cancel",
+    "order_cancel_all",
+    "order_place",
+    "order_place_batch",
+    "trading_rearm",
+]
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH = 15
+BATCH_EMPTY = "A batch needs at least one order."
+BATCH_TOO_LARGE = "A batch holds at most 15 orders."
+NOT_CANCELLABLE = "This order is {status}; there is nothing to cancel."
+ZERO = Decimal("0")
+
+
+# --- placing ------------------------------------------------------------------------
+
+
+def order_place(*, user: User, request: OrderRequest) -> Order:
+    """Validate, risk-check and persist one order, then queue its submission.
+
+    Raises ``OrderRejectedError`` (nothing persisted, nothing sent)."""
+    return order_place_batch(user=user, requests=[request])[0]
+
+
+def order_place_batch(*, user: User, requests: Sequence[OrderRequest]) -> list[Order]:
+    """Up to 15 orders, each validated and risk-checked as if the ones before
+    it were already open (their reservations count); all are accepted or
+    none is. Submitted together as the venue's batch."""
+    if not requests:
+        raise OrderRejectedError([risk.RiskViolation("batch_empty", BATCH_EMPTY)])
+    if len(requests) > MAX_BATCH:
+        raise OrderRejectedError(
+            [risk.RiskViolation("batch_too_large", BATCH_TOO_LARGE)]
+        )
+    now = utc_now()
+    with transaction.atomic():
+        bot = user_trading_lock(user)
+        # Read the mode under the lock: a mode switch cannot slip in between.
+        mode = User.objects.values_list("trading_mode", flat=True).get(pk=user.pk)
+        cash = _live_cash(user) if mode == TradingMode.LIVE else None
+        orders: list[Order] = []
+        rejection: list[risk.RiskViolation] = []
+        for index, request in enumerate(requests):
+            violations = _place_one(user, bot, mode, request, now, cash, orders)
+            if violations:
+                prefix = f"Order {index + 1}: " if len(requests) > 1 else ""
+                rejection = [
+                    risk.RiskViolation(v.code, prefix + v.message, v.field)
+                    for v in violations
+                ]
+                break
+        if rejection:
+            transaction.set_rollback(True)
+    if rejection:
+        if any(v.code == risk.DAILY_LOSS for v in rejection):
+            # Breaching the daily loss halts new orders until re-armed.
+            with transaction.atomic():
+                _halt(user_trading_lock(user), HALT_DAILY_LOSS)
+        _record_rejection(user, requests, rejection)
+        raise OrderRejectedError(rejection)
+    order_ids = [order.pk for order in orders]
+    transaction.on_commit(lambda: submission_enqueue(order_ids))
+    return orders
+
+
+def _place_one(
+    user: User,
+    bot: BotSettings,
+    mode: str,
+    request: OrderRequest,
+    now: datetime,
+    live_cash: Decimal | None,
+    placed: list[Order],
+) -> list[risk.RiskViolation]:
+    market = Market.objects.filter(pk=request.market_id).first()
+    outcome = Outcome.objects.filter(token_id=request.token_id).first()
+    violations = request_violations(request, market=market, outcome=outcome, now=now)
+    if violations:
+        return violations
+    assert market is not None and outcome is not None and request.price is not None
+    price = _normalise_price(request.price, market.tick_size)
+    view = book_view_get(outcome.token_id)
+    marketable = _is_marketable(request.order_type, request.side, price, view)
+    proposal = risk.OrderProposal(
+        side=request.side,
+        price=price,
+        size=request.size,
+        marketable=marketable,
+        live=mode == TradingMode.LIVE,
+        fee=_fee_estimate(market, price, request.size) if marketable else ZERO,
+    )
+    violations = risk.check_order(
+        proposal,
+        market=market_state(market),
+        book=book_state(view, now=now),
+        account=account_state(
+            user=user,
+            bot=bot,
+            mode=mode,
+            market=market,
+            outcome=outcome,
+            now=now,
+            live_cash=live_cash,
+        ),
+        limits=risk_limits(bot),
+    )
+    if violations:
+        return violations
+    order = Order.objects.create(
+        user=user,
+        mode=mode,
+        source=request.source,
+        client_order_id=request.client_order_id or uuid.uuid4().hex,
+        market=market,
+        outcome=outcome,
+        side=request.side,
+        order_type=request.order_type,
+        price=price,
+        size=request.size,
+        post_only=request.post_only,
+        expiration=request.expiration,
+        strategy_id=request.strategy_id,
+        strategy_run_id=request.strategy_run_id,
+        status=OrderStatus.PENDING,
+    )
+    audit_log_record(
+        user=user,
+        action=AuditAction.ORDER_PLACE,
+        obj=order,
+        message=f"{order.side} {order.size} @ {order.price} {order.order_type}",
+        data={
+            "client_order_id": order.client_order_id,
+            "mode": mode,
+            "source": order.source,
+            "token_id": outcome.token_id,
+        },
+    )
+    placed.append(order)
+    return []
+
+
+def _record_rejection(
+    user: User, requests: Sequence[OrderRequest], violations: list[risk.RiskViolation]
+) -> None:
+    with transaction.atomic():
+        audit_log_record(
+            user=user,
+            action=AuditAction.ORDER_REJECT,
+            message="; ".join(v.message for v in violations),
+            data={
+                "codes": [v.code for v in violations],
+                "orders": [
+                    {
+                        "market_id": r.market_id,
+                        "token_id": r.token_id,
+                        "side": r.side,
+                        "price": str(r.price),
+                        "size": str(r.size),
+                        "type": r.order_type,
+                        "source": r.source,
+                    }
+                    for r in requests
+                ],
+            },
+        )
+
+
+def _normalise_price(price: Decimal, tick: Decimal) -> Decimal:
+    """Write an on-tick price with the tick's places (0.5 → 0.50); an off-tick
+    price is left for the risk rules to refuse, never silently moved."""
+    if price.is_finite() and price % tick == ZERO:
+        return price.quantize(tick)
+    return price
+
+
+def _is_marketable(
+    order_type: str, side: str, price: Decimal, view: BookView | None
+) -> bool:
+    if order_type in (OrderType.FOK, OrderType.FAK):
+        return True
+    if view is None:
+        return False
+    if side == Side.BUY:
+        return view.best_ask is not None and price >= view.best_ask
+    return view.best_bid is not None and price <= view.best_bid
+
+
+def _fee_estimate(market: Market, price: Decimal, size: Decimal) -> Decimal:
+    if not market.fees_enabled:
+        return ZERO
+    return taker_fee(
+        shares=size, price=price, rate=market.fee_rate, exponent=market.fee_exponent
+    )
+
+
+def _live_cash(user: User) -> Decimal | None:
+    return gateway_for(TradingMode.LIVE, user).cash_available()
+
+
+def submission_enqueue(order_ids: Sequence[int]) -> None:
+    """Queue the submission of committed orders. If the broker is down they
+    stay ``pending`` and the reconciler queues them again."""
+    from orders.tasks import orders_submit
+
+    try:
+        orders_submit.apply_async(args=[list(order_ids)], queue="orders")
+    except Exception:  # the broker may be anything from down to misconfigured
+        logger.exception("could not queue submission of orders %s", order_ids)
+
+
+# --- cancelling ---------------------------------------------------------------------
+
+
+def order_cancel(*, user: User, order: Order) -> Order:
+    """Cancel one of the user's orders. A ``pending`` order is cancelled
+    before it is ever sent; a resting one at the venue (or paper book).
+    Raises ``OrderNotCancellableError`` for an order that is already done."""
+    if order.user_id != user.pk:
+        raise OrderNotCancellableError(NOT_CANCELLABLE.format(status="not yours"))
+    cancelled = _cancel_orders(user, [order])
+    order.refresh_from_db()
+    if not cancelled and order.status not in (OrderStatus.CANCELLED,):
+        raise OrderNotCancellableError(
+            NOT_CANCELLABLE.format(status=order.get_status_display().lower())
+        )
+    return order
+
+
+def order_cancel_all(
+    *, user: User, market: Market | None = None, mode: str | None = None
+) -> int:
+    """Cancel every active order of the user (in one market if given; in one
+    mode if given, else both). Returns how many were cancelled."""
+    orders = Order.objects.filter(user=user, status__in=ACTIVE_ORDER_STATUSES)
+    if market is not None:
+        orders = orders.filter(market=market)
+    if mode is not None:
+        orders = orders.filter(mode=mode)
+    return _cancel_orders(user, list(orders))
+
+
+def _cancel_orders(user: User, orders: Sequence[Order]) -> int:
+    cancelled = 0
+    # Never sent: cancel here, and the submission's claim will find nothing.
+    for order in orders:
+        if order.status == OrderStatus.PENDING and order_transition(
+            order.pk, from_states=[OrderStatus.PENDING], to=OrderStatus.CANCELLED
+        ):
+            _audit_cancel(user, order, "before submission")
+            cancelled += 1
+    resting = [o for o in orders if o.status != OrderStatus.PENDING]
+    for mode in (TradingMode.PAPER, TradingMode.LIVE):
+        batch = [o for o in resting if o.mode == mode]
+        if not batch:
+            continue
+        outcome = gateway_for(mode, user).cancel(batch)
+        by_id = {o.pk: o for o in batch}
+        for order_id in outcome.cancelled:
+            _audit_cancel(user, by_id[order_id], "")
+        for order_id, reason in outcome.not_cancelled.items():
+            logger.info("order %s not cancelled: %s", order_id, reason)
+        cancelled += len(outcome.cancelled)
+    if cancelled:
+        _push_orders_changed(user.pk)
+    return cancelled
+
+
+def _audit_cancel(user: User, order: Order, note: str) -> None:
+    audit_log_record(
+        user=user,
+        action=AuditAction.ORDER_CANCEL,
+        obj=order,
+        message=f"Cancelled {order.side} {order.size} @ {order.price} {note}".strip(),
+        data={"client_order_id": order.client_order_id, "mode": order.mode},
+    )
+
+
+# --- venue updates ------------------------------------------------------------------
+
+# Venue order statuses (API.md §5) to ours; MATCHED is left to the fills.
+_VENUE_STATUS = {
+    "LIVE": OrderStatus.OPEN,
+    "DELAYED": OrderStatus.OPEN,
+    "UNMATCHED": OrderStatus.CANCELLED,
+    "CANCELED": OrderStatus.CANCELLED,
+    "CANCELED_MARKET_RESOLVED": OrderStatus.CANCELLED,
+    "CANCELED_NOT_ENOUGH_BALANCE": OrderStatus.CANCELLED,
+    "CANCELED_MARKET_NOT_FOUND": OrderStatus.CANCELLED,
+    "CANCELED_ORDER_TIMED_OUT": OrderStatus.CANCELLED,
+    "CANCELED_EXPIRED_ORDER": OrderStatus.EXPIRED,
+    "INVALID": OrderStatus.REJECTED,
+}
+
+
+def order_apply_update(
+    *, order: Order, venue_status: str, size_matched: Decimal | None = None
+) -> bool:
+    """Bring an order's state in line with what the venue says about it
+    (user channel ``order`` events and reconciliation). Fills come only
+    from trades; this moves the lifecycle. Returns whether anything changed."""
+    venue_status = venue_status.upper()
+    if venue_status == "MATCHED":
+        # Fully matched: fills arrive as trades; until then it is not open.
+        target = OrderStatus.FILLED if order.filled_size >= order.size else None
+    else:
+        target = _VENUE_STATUS.get(venue_status)
+    if target is None:
+        return False
+    if target == OrderStatus.OPEN and order.filled_size > ZERO:
+        target = OrderStatus.PARTIAL
+    if target == order.status:
+        return False
+    # A terminal state can only be left by fills (cancel racing a match).
+    from_states = [*ACTIVE_ORDER_STATUSES]
+    changed = order_transition(order.pk, from_states=from_states, to=target)
+    if changed:
+        audit_log_record(
+            user=order.user,
+            action=AuditAction.RECONCILE
+            if order.status != OrderStatus.SUBMITTING
+            else AuditAction.ORDER_PLACE,
+            obj=order,
+            message=f"{order.status} → {target} (venue: {venue_status})",
+            data={"venue_status": venue_status, "from": order.status, "to": target},
+        )
+        _push_orders_changed(order.user_id)
+    return changed
+
+
+# --- kill switch and halts ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KillSwitchResult:
+    cancelled: int
+    strategies_stopped: int
+
+
+def kill_switch_engage(*, user: User) -> KillSwitchResult:
+    """Halt everything: block new orders, stop the bot and its strategies,
+    cancel every open order in both modes. Returns what it did."""
+    from strategies.models import Strategy, StrategyStatus
+
+    with transaction.atomic():
+        bot = user_trading_lock(user)
+        _halt(bot, HALT_KILL_SWITCH)
+        bot.auto_trade_enabled = False
+        bot.save(update_fields=["auto_trade_enabled", "updated_at"])
+        stopped = Strategy.objects.filter(
+            user=user, status=StrategyStatus.RUNNING
+        ).update(status=StrategyStatus.STOPPED)
+    cancelled = order_cancel_all(user=user)
+    audit_log_record(
+        user=user,
+        action=AuditAction.KILL_SWITCH,
+        message=f"Kill switch: {cancelled} orders cancelled, {stopped} strategies stopped",
+        data={"cancelled": cancelled, "strategies_stopped": stopped},
+    )
+    return KillSwitchResult(cancelled=cancelled, strategies_stopped=stopped)
+
+
+def trading_rearm(*, user: User) -> BotSettings:
+    """Lift a kill-switch or daily-loss halt."""
+    with transaction.atomic():
+        bot = user_trading_lock(user)
+        if not bot.trading_halted:
+            return bot
+        reason = bot.halt_reason
+        bot.trading_halted = False
+        bot.halt_reason = ""
+        bot.halted_at = None
+        bot.save(
+            update_fields=["trading_halted", "halt_reason", "halted_at", "updated_at"]
+        )
+        audit_log_record(
+            user=user, action=AuditAction.REARM, obj=bot, data={"was": reason}
+        )
+    return bot
+
+
+def _halt(bot: BotSettings, reason: str) -> None:
+    if bot.trading_halted and bot.halt_reason == HALT_KILL_SWITCH:
+        return  # the kill switch outranks a daily-loss halt
+    bot.trading_halted = True
+    bot.halt_reason = reason
+    bot.halted_at = utc_now()
+    bot.save(update_fields=["trading_halted", "halt_reason", "halted_at", "updated_at"])
+
+
+# --- resolution ---------------------------------------------------------------------
+
+
+def market_settle(*, market: Market) -> int:
+    """After a market resolved: cancel its resting paper orders (the venue
+    cancels live ones) and settle every open position at 1 or 0. Idempotent;
+    returns how many positions were settled."""
+    from portfolio.ledger import positions_settle_market
+    from portfolio.models import Position, PositionStatus
+
+    market.refresh_from_db()
+    if market.winning_outcome_id is None:
+        return 0
+    paper_orders = Order.objects.filter(
+        market=market, mode=TradingMode.PAPER, status__in=ACTIVE_ORDER_STATUSES
+    )
+    for order in paper_orders:
+        order_transition(
+            order.pk,
+            from_states=ACTIVE_ORDER_STATUSES,
+            to=OrderStatus.CANCELLED,
+            error_code="market_resolved",
+            error_message="The market resolved.",
+        )
+    user_ids = set(
+        Position.objects.filter(market=market, status=PositionStatus.OPEN).values_list(
+            "user_id", flat=True
+        )
+    )
+    settled = 0
+    for user_id in sorted(user_ids):
+        with transaction.atomic():
+            user_trading_lock(user_id)
+            settled += positions_settle_market(market, user_id=user_id)
+        _push_orders_changed(user_id)
+    return settled
+
+
+def _push_orders_changed(user_id: int) -> None:
+    from orders.realtime import account_changed
+
+    transaction.on_commit(lambda: account_changed(user_id))

@@ -1,0 +1,138 @@
+"""Positions from fills (DESIGN §4 "Positions and P&L"): the database side
+of ``portfolio.pnl``. Callers hold the user's trading lock."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from markets.models import Market
+from orders.models import Fill
+from polybot.lib.time import utc_now
+from polybot.lib.types import Side, TradingMode
+from portfolio.cash import paper_cash_post
+from portfolio.models import CashEntryKind, Position, PositionStatus
+from portfolio.pnl import (
+    OversoldError,
+    PositionBook,
+    apply_buy,
+    apply_sell,
+    apply_settlement,
+)
+
+logger = logging.getLogger(__name__)
+ONE = Decimal("1")
+ZERO = Decimal("0")
+
+
+def _book(position: Position) -> PositionBook:
+    return PositionBook(
+        size=position.size,
+        cost=position.cost_basis,
+        realized=position.realized_pnl,
+        fees=position.fees_paid,
+    )
+
+
+def _store(position: Position, book: PositionBook) -> None:
+    position.size = book.size
+    position.cost_basis = book.cost
+    position.average_entry_price = book.average_price
+    position.realized_pnl = book.realized
+    position.fees_paid = book.fees
+
+
+def _apply(book: PositionBook, fill: Fill) -> PositionBook:
+    if fill.side == Side.BUY:
+        return apply_buy(book, size=fill.size, price=fill.price, fee=fill.fee)
+    try:
+        return apply_sell(book, size=fill.size, price=fill.price, fee=fill.fee)
+    except OversoldError:
+        # Shares bought outside polybot (live) are not in our books: count
+        # the part we know of and say so, rather than refuse a real trade.
+        logger.warning(
+            "fill %s sells %s but the position holds %s; clamped",
+            fill.venue_trade_id,
+            fill.size,
+            book.size,
+        )
+        return apply_sell(book, size=book.size, price=fill.price, fee=fill.fee)
+
+
+def position_apply_fill(fill: Fill) -> Position:
+    """Fold one new fill into the user's open position in its token."""
+    position = (
+        Position.objects.select_for_update()
+        .filter(
+            user_id=fill.user_id,
+            mode=fill.mode,
+            outcome_id=fill.outcome_id,
+            status=PositionStatus.OPEN,
+        )
+        .first()
+    )
+    if position is None:
+        position = Position(
+            user_id=fill.user_id,
+            mode=fill.mode,
+            market_id=fill.market_id,
+            outcome_id=fill.outcome_id,
+        )
+    book = _apply(_book(position), fill)
+    _store(position, book)
+    if book.size == ZERO and fill.side == Side.SELL:
+        position.status = PositionStatus.CLOSED
+        position.closed_at = utc_now()
+    position.save()
+    return position
+
+
+def position_rebuild(position: Position) -> Position:
+    """Replay the position's fills that still stand (after a reversal)."""
+    book = PositionBook()
+    fills = position.fills.filter(reversed_at__isnull=True).order_by("matched_at", "id")
+    for fill in fills:
+        book = _apply(book, fill)
+    _store(position, book)
+    if position.status == PositionStatus.CLOSED and book.size > ZERO:
+        position.status = PositionStatus.OPEN
+        position.closed_at = None
+    elif position.status == PositionStatus.OPEN and book.size == ZERO:
+        position.status = PositionStatus.CLOSED
+        position.closed_at = utc_now()
+    position.save()
+    return position
+
+
+def positions_settle_market(market: Market, *, user_id: int) -> int:
+    """Settle every open position of a resolved market at 1 (the winning
+    token) or 0. Paper positions are paid into paper cash; live ones become
+    redeemable for the amount, which is redeemed on chain. Idempotent."""
+    if market.winning_outcome_id is None:
+        return 0
+    settled = 0
+    positions = Position.objects.select_for_update().filter(
+        market=market, user_id=user_id, status=PositionStatus.OPEN
+    )
+    for position in positions:
+        won = position.outcome_id == market.winning_outcome_id
+        book, payout = apply_settlement(
+            _book(position), payout_per_share=ONE if won else ZERO
+        )
+        _store(position, book)
+        position.closed_at = utc_now()
+        if position.mode == TradingMode.PAPER:
+            position.status = PositionStatus.RESOLVED
+            if payout > ZERO:
+                paper_cash_post(
+                    position.user,
+                    kind=CashEntryKind.SETTLEMENT,
+                    amount=payout,
+                    memo=f"{market.question[:200]} resolved",
+                )
+        else:
+            position.status = PositionStatus.REDEEMABLE
+            position.redeemable_amount = payout
+        position.save()
+        settled += 1
+    return settled
