@@ -160,6 +160,7 @@ class BotSettingsAdmin(admin.ModelAdmin):
         "max_bet_amount",
         "max_daily_loss",
         "max_open_positions",
+        "max_position_per_market",
         "risk_level",
         "auto_trade_enabled",
         "trading_halted",

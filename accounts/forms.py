@@ -8,7 +8,12 @@ from django import forms
 from accounts.models import BotSettings
 from polybot.lib.types import TradingMode
 
-_MONEY_FIELDS = ("max_bet_amount", "max_daily_loss", "paper_starting_balance")
+_MONEY_FIELDS = (
+    "max_bet_amount",
+    "max_daily_loss",
+    "max_position_per_market",
+    "paper_starting_balance",
+)
 _CENT = Decimal("0.01")
 
 
@@ -26,6 +31,7 @@ class BotSettingsForm(forms.ModelForm):
             "max_bet_amount",
             "max_daily_loss",
             "max_open_positions",
+            "max_position_per_market",
             "risk_level",
             "paper_starting_balance",
             "auto_trade_enabled",
@@ -34,6 +40,7 @@ class BotSettingsForm(forms.ModelForm):
             "max_bet_amount": "Largest notional (pUSD) a single order may have.",
             "max_daily_loss": "Trading halts when the day's loss (since 00:00 UTC) exceeds this.",
             "max_open_positions": "New positions are refused beyond this many.",
+            "max_position_per_market": "Most that may be held in one market, at cost, open buys included (pUSD).",
             "paper_starting_balance": "Cash a paper account starts with (applies on the next reset).",
             "auto_trade_enabled": "Let running strategies place orders.",
         }

@@ -398,6 +398,7 @@ class TestServicesBehindTheAdmin:
                 "risk_level": "low",
                 "max_daily_loss": "200",
                 "max_open_positions": "20",
+                "max_position_per_market": "500",
                 "paper_starting_balance": "1000",
             },
         )

@@ -17,6 +17,7 @@ VALID_SETTINGS = {
     "max_bet_amount": "25.50",
     "max_daily_loss": "150",
     "max_open_positions": "7",
+    "max_position_per_market": "400",
     "risk_level": "low",
     "paper_starting_balance": "2500",
     "auto_trade_enabled": "on",
