@@ -41,8 +41,10 @@ def market_state(market: Market) -> MarketState:
     return MarketState(
         status=market.status,
         accepting_orders=market.accepting_orders,
-        tick_size=market.tick_size,
-        min_order_size=market.min_order_size,
+        # Columns come back with 6 places; the rules quote these numbers to
+        # the user ("a multiple of the tick size 0.01", not 0.010000).
+        tick_size=_plain(market.tick_size),
+        min_order_size=_plain(market.min_order_size),
         end_date=market.end_date,
     )
 
@@ -101,7 +103,7 @@ def account_state(
         daily_loss_halted=bot.trading_halted and bot.halt_reason == HALT_DAILY_LOSS,
         live_allowed=_live_allowed(user),
         cash_available=balance - open_buy_reservation(user, mode),
-        shares_available=max(ZERO, held - selling),
+        shares_available=_plain(max(ZERO, held - selling)),
         position_cost_in_market=cost_in_market + reserved_in_market,
         open_positions=counts["open"],
         holds_position_in_token=counts["in_token"] > 0,
@@ -110,6 +112,14 @@ def account_state(
             user=user, created_at__gte=now - timedelta(minutes=1)
         ).count(),
     )
+
+
+def _plain(value: Decimal) -> Decimal:
+    """The same number without trailing zeros (5.000000 → 5, 0.010000 →
+    0.01), never in exponent form (100, not 1E+2)."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
 
 
 def book_view_for(outcome: Outcome) -> BookView | None:

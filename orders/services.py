@@ -84,9 +84,10 @@ def order_place_batch(*, user: User, requests: Sequence[OrderRequest]) -> list[O
     if not requests:
         raise OrderRejectedError([risk.RiskViolation("batch_empty", BATCH_EMPTY)])
     if len(requests) > MAX_BATCH:
-        raise OrderRejectedError(
-            [risk.RiskViolation("batch_too_large", BATCH_TOO_LARGE)]
-        )
+        # Audit-logged like every other rejection (the module's contract).
+        too_large = [risk.RiskViolation("batch_too_large", BATCH_TOO_LARGE)]
+        _record_rejection(user, requests, too_large)
+        raise OrderRejectedError(too_large)
     now = utc_now()
     with transaction.atomic():
         bot = user_trading_lock(user)
@@ -297,13 +298,18 @@ def order_cancel_all(
 def _cancel_orders(user: User, orders: Sequence[Order]) -> int:
     cancelled = 0
     # Never sent: cancel here, and the submission's claim will find nothing.
+    # The caller's copies may be stale (read while pending, submitted since),
+    # so try the transition on every order and let the row decide; whatever
+    # was not pending any more goes to its gateway.
+    resting = []
     for order in orders:
-        if order.status == OrderStatus.PENDING and order_transition(
+        if order_transition(
             order.pk, from_states=[OrderStatus.PENDING], to=OrderStatus.CANCELLED
         ):
             _audit_cancel(user, order, "before submission")
             cancelled += 1
-    resting = [o for o in orders if o.status != OrderStatus.PENDING]
+        else:
+            resting.append(order)
     for mode in (TradingMode.PAPER, TradingMode.LIVE):
         batch = [o for o in resting if o.mode == mode]
         if not batch:
