@@ -33,13 +33,18 @@ def own_price(market: Market, token_id: str, yes_price: Decimal) -> Decimal:
 
 @dataclass(frozen=True)
 class LevelChange:
-    """A level's new aggregate size in YES space and the top of book right after."""
+    """A level's new aggregate size in YES space and the top of book right after.
+
+    ``by_trade`` marks a change a match caused (a maker filled): the venue
+    sends those as the ``book`` it re-sends after trades, not as a
+    ``price_change`` (API.md §8)."""
 
     side: Side
     price: Decimal
     size: Decimal
     best_bid: Decimal | None
     best_ask: Decimal | None
+    by_trade: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,21 +137,21 @@ class UnifiedBook:
         self._where[order.id] = (side, price)
         self._record(side, price)
 
-    def remove(self, order: Order) -> None:
+    def remove(self, order: Order, *, by_trade: bool = False) -> None:
         side, price = self._where.pop(order.id)
         queue = self._levels[side][price]
         queue.remove(order)
         if not queue:
             del self._levels[side][price]
-        self._record(side, price)
+        self._record(side, price, by_trade=by_trade)
 
     def filled(self, order: Order) -> None:
         """A resting order's remaining size changed; drop it when nothing is left."""
         side, price = self._where[order.id]
         if order.remaining <= 0:
-            self.remove(order)
+            self.remove(order, by_trade=True)
         else:
-            self._record(side, price)
+            self._record(side, price, by_trade=True)
 
     def clear(self) -> list[Order]:
         removed = list(self.orders())
@@ -154,7 +159,7 @@ class UnifiedBook:
             self.remove(order)
         return removed
 
-    def _record(self, side: Side, price: Decimal) -> None:
+    def _record(self, side: Side, price: Decimal, *, by_trade: bool = False) -> None:
         self.changes.append(
             LevelChange(
                 side,
@@ -162,6 +167,7 @@ class UnifiedBook:
                 self.level_size(side, price),
                 self.best_bid(),
                 self.best_ask(),
+                by_trade,
             )
         )
 

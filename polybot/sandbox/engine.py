@@ -100,6 +100,8 @@ class Engine:
         self._depth = 0
         self._pending: list[VenueEvent] = []
         self._traded: dict[str, Market] = {}
+        # Books whose levels changed during the current operation.
+        self._changed: dict[str, UnifiedBook] = {}
         self._tops: dict[str, tuple[Decimal | None, Decimal | None]] = {}
         for event in events:
             self.events[event.id] = event
@@ -145,28 +147,46 @@ class Engine:
         self._pending.append(event)
 
     def _flush(self) -> None:
+        """Publish the operation's events in the order they happened.
+
+        Level changes from placements and cancels go out as ``price_change``
+        where they happened relative to trades (``_drain_levels`` runs before
+        each match too). Changes a match caused are not sent as
+        ``price_change``: as on the venue (API.md §8) the ``book`` re-sent
+        after trades carries them, after the ``last_trade_price`` events. A
+        level decrease reported before its trade would read as a
+        cancellation followed by a trade, counting the same shares twice."""
         ts = self.now_ms()
-        market_events: list[VenueEvent] = []
+        self._drain_levels(ts)
+        for book in self._changed.values():
+            market = book.market
+            new_tick = tick_rule(market, book.midpoint())
+            if new_tick is not None:
+                old, market.tick_size = market.tick_size, new_tick
+                self._emit(TickSizeChanged(market, old, new_tick, ts))
+        self._changed.clear()
+        # The fresh books the venue re-sends after trades come last.
+        books: list[VenueEvent] = [BookChanged(m, ts) for m in self._traded.values()]
+        self._traded.clear()
+        batch, self._pending = self._pending + books, []
+        self.bus.publish(batch)
+
+    def _drain_levels(self, ts: int) -> None:
+        """Emit the level changes so far (as ``price_change``, without those
+        trades caused) and any new top of book."""
         for book in self.books.values():
             changes = book.drain_changes()
             if not changes:
                 continue
             market = book.market
-            market_events.append(PriceChanged(market, tuple(changes), ts))
+            self._changed[market.condition_id] = book
+            sent = tuple(c for c in changes if not c.by_trade)
+            if sent:
+                self._emit(PriceChanged(market, sent, ts))
             top = (book.best_bid(), book.best_ask())
             if self._tops.get(market.condition_id) != top:
                 self._tops[market.condition_id] = top
-                market_events.append(TopChanged(market, top[0], top[1], ts))
-            new_tick = tick_rule(market, book.midpoint())
-            if new_tick is not None:
-                old, market.tick_size = market.tick_size, new_tick
-                market_events.append(TickSizeChanged(market, old, new_tick, ts))
-        # Level changes first, then trades and user events, then the fresh
-        # books the venue re-sends after trades.
-        books: list[VenueEvent] = [BookChanged(m, ts) for m in self._traded.values()]
-        self._traded.clear()
-        batch, self._pending = market_events + self._pending + books, []
-        self.bus.publish(batch)
+                self._emit(TopChanged(market, top[0], top[1], ts))
 
     # --- placing ----------------------------------------------------------------
 
@@ -271,6 +291,8 @@ class Engine:
         result: PlaceResult,
     ) -> None:
         """Turn planned fills into trades, one per price level crossed."""
+        # What changed before this match is published before its trades.
+        self._drain_levels(self.now_ms())
         book = self.book_for(market)
         buckets = buckets_of(fills)
         now = self.clock()

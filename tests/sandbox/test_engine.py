@@ -10,6 +10,7 @@ import pytest
 from polybot.sandbox import errors
 from polybot.sandbox.errors import VenueError
 from polybot.sandbox.events import (
+    BookChanged,
     LastTrade,
     OrderChanged,
     PriceChanged,
@@ -285,6 +286,55 @@ def test_price_change_carries_both_tokens_and_the_top_after_each_change(
     [change] = harness.events(PriceChanged)[-1].changes
     assert (change.side, change.price, change.size) == (Side.BUY, D("0.42"), D("10"))
     assert (change.best_bid, change.best_ask) == (D("0.42"), None)
+
+
+def test_a_trade_sends_its_level_changes_as_the_book_after_the_trade(
+    harness: EngineHarness,
+) -> None:
+    # API.md §8: price_change for placements and cancels, a book after trades.
+    # A fill's level decrease sent before its trade would count twice.
+    market = harness.market(FREE_MARKET)
+    engine = harness.engine
+    engine.place(harness.order(ALICE, market.yes.token_id, Side.BUY, "0.42", "10"))
+    harness.batches.clear()
+    # BUY NO up to 0.60 x 15: takes Alice's 10 (a YES bid at 0.42 = NO ask at
+    # 0.58), then rests 5 as a YES ask at 0.40.
+    engine.place(harness.order(BOB, market.no.token_id, Side.BUY, "0.60", "15"))
+
+    [batch] = harness.batches
+    market_kinds = [
+        type(e).__name__
+        for e in batch
+        if isinstance(e, PriceChanged | LastTrade | BookChanged)
+    ]
+    assert market_kinds == ["LastTrade", "PriceChanged", "BookChanged"]
+    [change] = next(e for e in batch if isinstance(e, PriceChanged)).changes
+    # Only the placement: the 0.42 bid Alice's fill emptied is not in it.
+    assert (change.side, change.price, change.size) == (Side.SELL, D("0.40"), D("5"))
+    assert (change.best_bid, change.best_ask) == (None, D("0.40"))
+
+
+def test_changes_before_a_match_are_sent_before_its_trade(
+    harness: EngineHarness,
+) -> None:
+    market = harness.market(FREE_MARKET)
+    engine = harness.engine
+    token = market.yes.token_id
+    with engine.batch():
+        engine.place(harness.order(ALICE, token, Side.BUY, "0.42", "10"))
+        engine.place(harness.order(BOB, market.no.token_id, Side.BUY, "0.58", "6"))
+    [batch] = harness.batches
+    market_kinds = [
+        type(e).__name__
+        for e in batch
+        if isinstance(e, PriceChanged | LastTrade | BookChanged)
+    ]
+    # Alice's bid appears (10), then Bob's match takes 6 of it; the level
+    # left at 4 is in the book that follows the trade.
+    assert market_kinds == ["PriceChanged", "LastTrade", "BookChanged"]
+    [change] = next(e for e in batch if isinstance(e, PriceChanged)).changes
+    assert (change.side, change.price, change.size) == (Side.BUY, D("0.42"), D("10"))
+    assert engine.book_for(market).levels(Side.BUY) == [(D("0.42"), D("4"))]
 
 
 def test_a_trade_publishes_the_last_trade_price(harness: EngineHarness) -> None:
