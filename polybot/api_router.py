@@ -17,8 +17,16 @@ from accounts.api.views import (
 )
 from alerts.api.views import NotificationReadApi, NotificationViewSet
 from markets.api.views import MarketViewSet
+from orders.api.views import (
+    OrderBatchApi,
+    OrderCancelAllApi,
+    OrderCreateApi,
+    OrderDetailApi,
+    OrderListApi,
+)
 from polybot.api.docs import ApiDocsView
 from polybot.api.routing import by_method
+from portfolio.api.views import PositionsApi, TradeListApi
 
 router = DefaultRouter()
 # DRF's constructor only takes "/" or "": the optional slash is set after.
@@ -55,6 +63,20 @@ urlpatterns = [
         NotificationReadApi.as_view(),
         name="notification-read",
     ),
+    _route(
+        "orders",
+        by_method(OrderListApi.as_view(), OrderCreateApi.as_view()),
+        name="order-list",
+    ),
+    _route("orders/batch", OrderBatchApi.as_view(), name="order-batch"),
+    _route("orders/cancel-all", OrderCancelAllApi.as_view(), name="order-cancel-all"),
+    _route(
+        r"orders/(?P<order_id>[0-9]{1,12})",
+        OrderDetailApi.as_view(),
+        name="order-detail",
+    ),
+    _route("positions", PositionsApi.as_view(), name="positions"),
+    _route("trades", TradeListApi.as_view(), name="trade-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,

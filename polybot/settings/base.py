@@ -242,6 +242,13 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "CAMELIZE_NAMES": True,
+    # Several models have a "status": name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "PositionStatusEnum": "portfolio.models.PositionStatus",
+        "MarketStatusEnum": "markets.models.MarketStatus",
+        "SettlementStatusEnum": "orders.models.SettlementStatus",
+    },
     "PREPROCESSING_HOOKS": ["polybot.api.schema.preprocess_endpoints"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -59,6 +59,12 @@ def test_the_schema_documents_v1_once_without_trailing_slashes(schema: dict):
         "/api/v1/notifications",
         "/api/v1/notifications/{id}",
         "/api/v1/notifications/{notificationId}/read",
+        "/api/v1/orders",
+        "/api/v1/orders/batch",
+        "/api/v1/orders/cancel-all",
+        "/api/v1/orders/{orderId}",
+        "/api/v1/positions",
+        "/api/v1/trades",
     ]
     assert sorted(schema["paths"]["/api/v1/auth/api-keys"]) == ["get", "post"]
     assert sorted(schema["paths"]["/api/v1/auth/api-keys/{id}"]) == ["delete", "get"]
