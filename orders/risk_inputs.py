@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Sum
 
 from accounts.models import BotSettings, User
 from markets.live import BookView, book_view_get
@@ -91,8 +91,13 @@ def account_state(
         or ZERO
     )
     reserved_in_market = open_buy_reservation(user, mode, market_id=market.pk)
-    counts = positions.aggregate(
-        open=Count("id"), in_token=Count("id", filter=Q(outcome=outcome))
+    # A resting buy in a new token is a position once it fills: count the
+    # tokens held and the tokens being bought, or resting buys could open
+    # any number of positions past the limit.
+    tokens = set(positions.values_list("outcome_id", flat=True)) | set(
+        Order.objects.filter(
+            user=user, mode=mode, side=Side.BUY, status__in=ACTIVE_ORDER_STATUSES
+        ).values_list("outcome_id", flat=True)
     )
     balance = (
         paper_cash_balance(user) if mode == TradingMode.PAPER else (live_cash or ZERO)
@@ -101,12 +106,12 @@ def account_state(
         now=now,
         kill_switch=bot.trading_halted and bot.halt_reason == HALT_KILL_SWITCH,
         daily_loss_halted=bot.trading_halted and bot.halt_reason == HALT_DAILY_LOSS,
-        live_allowed=_live_allowed(user),
+        live_allowed=live_trading_allowed(user),
         cash_available=balance - open_buy_reservation(user, mode),
         shares_available=_plain(max(ZERO, held - selling)),
         position_cost_in_market=cost_in_market + reserved_in_market,
-        open_positions=counts["open"],
-        holds_position_in_token=counts["in_token"] > 0,
+        open_positions=len(tokens),
+        holds_position_in_token=outcome.pk in tokens,
         daily_pnl=daily_pnl(user, mode, now=now),
         orders_last_minute=Order.objects.filter(
             user=user, created_at__gte=now - timedelta(minutes=1)
@@ -126,7 +131,9 @@ def book_view_for(outcome: Outcome) -> BookView | None:
     return book_view_get(outcome.token_id)
 
 
-def _live_allowed(user: User) -> bool:
+def live_trading_allowed(user: User) -> bool:
+    """The server enables live trading and the user has an active wallet
+    that can sign (DESIGN §4 "Modes")."""
     if not settings.LIVE_TRADING_ENABLED:
         return False
     return user.wallets.filter(

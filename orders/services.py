@@ -35,6 +35,7 @@ from orders.risk_inputs import (
     HALT_KILL_SWITCH,
     account_state,
     book_state,
+    live_trading_allowed,
     market_state,
     risk_limits,
 )
@@ -93,7 +94,11 @@ def order_place_batch(*, user: User, requests: Sequence[OrderRequest]) -> list[O
         bot = user_trading_lock(user)
         # Read the mode under the lock: a mode switch cannot slip in between.
         mode = User.objects.values_list("trading_mode", flat=True).get(pk=user.pk)
-        cash = _live_cash(user) if mode == TradingMode.LIVE else None
+        # Ask the venue for a balance only past the live gate: a refused
+        # account (server off, no active wallet) must hear why, not fail on
+        # building a venue client or wait on the network.
+        live = mode == TradingMode.LIVE and live_trading_allowed(user)
+        cash = _live_cash(user) if live else None
         orders: list[Order] = []
         rejection: list[risk.RiskViolation] = []
         for index, request in enumerate(requests):
@@ -300,8 +305,9 @@ def _cancel_orders(user: User, orders: Sequence[Order]) -> int:
     # Never sent: cancel here, and the submission's claim will find nothing.
     # The caller's copies may be stale (read while pending, submitted since),
     # so try the transition on every order and let the row decide; whatever
-    # was not pending any more goes to its gateway.
-    resting = []
+    # was not pending any more goes to its gateway as it is now (a live
+    # cancel needs the venue hash the submission stored after the read).
+    sent_ids = []
     for order in orders:
         if order_transition(
             order.pk, from_states=[OrderStatus.PENDING], to=OrderStatus.CANCELLED
@@ -309,7 +315,8 @@ def _cancel_orders(user: User, orders: Sequence[Order]) -> int:
             _audit_cancel(user, order, "before submission")
             cancelled += 1
         else:
-            resting.append(order)
+            sent_ids.append(order.pk)
+    resting = list(Order.objects.filter(pk__in=sent_ids).order_by("pk"))
     for mode in (TradingMode.PAPER, TradingMode.LIVE):
         batch = [o for o in resting if o.mode == mode]
         if not batch:
