@@ -87,12 +87,34 @@ def position_apply_fill(fill: Fill) -> Position:
     return position
 
 
-def position_rebuild(position: Position) -> Position:
-    """Replay the position's fills that still stand (after a reversal)."""
+def _replay(position: Position) -> PositionBook:
     book = PositionBook()
     fills = position.fills.filter(reversed_at__isnull=True).order_by("matched_at", "id")
     for fill in fills:
         book = _apply(book, fill)
+    return book
+
+
+def position_rebuild(position: Position) -> Position:
+    """Replay the position's fills that still stand (after a reversal)."""
+    book = _replay(position)
+    if position.status == PositionStatus.CLOSED and book.size > ZERO:
+        # A reversed sell reopens a closed position; if the token was bought
+        # again since, a later position holds those shares (and only one may
+        # be open). All of it is one holding: fold the later, unsettled
+        # positions' fills into this one and replay them together.
+        later = Position.objects.filter(
+            user_id=position.user_id,
+            mode=position.mode,
+            outcome_id=position.outcome_id,
+            status__in=[PositionStatus.OPEN, PositionStatus.CLOSED],
+            pk__gt=position.pk,
+        )
+        later_ids = list(later.select_for_update().values_list("pk", flat=True))
+        if later_ids:
+            Fill.objects.filter(position_id__in=later_ids).update(position=position)
+            Position.objects.filter(pk__in=later_ids).delete()
+            book = _replay(position)
     _store(position, book)
     if position.status == PositionStatus.CLOSED and book.size > ZERO:
         position.status = PositionStatus.OPEN

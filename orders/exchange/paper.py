@@ -172,15 +172,16 @@ class PaperGateway(Gateway):
         )
 
     def cancel(self, orders: Sequence[Order]) -> CancelOutcome:
+        # ``submitting`` too: unlike a live order, a paper order in flight is
+        # ours alone. ``submit`` re-reads it under a row lock and stops if it
+        # is no longer submitting, so a kill switch or cancel that lands
+        # between the claim and the match wins, instead of the order
+        # resting after everything was "cancelled".
         cancelled = tuple(
             order.pk
             for order in orders
             if order_transition(
-                order.pk,
-                from_states=[
-                    s for s in ACTIVE_ORDER_STATUSES if s != OrderStatus.SUBMITTING
-                ],
-                to=OrderStatus.CANCELLED,
+                order.pk, from_states=ACTIVE_ORDER_STATUSES, to=OrderStatus.CANCELLED
             )
         )
         missed = {o.pk: "not active" for o in orders if o.pk not in cancelled}
