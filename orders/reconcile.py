@@ -17,7 +17,7 @@ from accounts.services import audit_log_record
 from alerts.models import NotificationLevel
 from alerts.services import notification_create
 from markets.models import Outcome
-from orders.exchange.live import LiveGateway
+from orders.exchange.live import LiveGateway, kill_switch_engaged
 from orders.exchange.live_trades import trades_apply
 from orders.models import ACTIVE_ORDER_STATUSES, Order, OrderStatus
 from orders.services import order_apply_update
@@ -61,6 +61,15 @@ def reconcile_user(
         ).select_related("market", "outcome")
     )
     venue_open = {o.id.lower(): o for o in client.open_orders()}
+    if venue_open and kill_switch_engaged(user_id):
+        # Nothing may rest at the venue while the kill switch holds, even a
+        # post that landed after it cancelled everything it could see.
+        cancelled = client.cancel_orders(list(venue_open)).canceled
+        if cancelled:
+            report.states_healed.append(
+                f"{len(cancelled)} order(s) cancelled at the venue: kill switch"
+            )
+        venue_open = {o.id.lower(): o for o in client.open_orders()}
     for order in ours:
         healed = _reconcile_order(order, gateway, venue_open, now, report)
         if healed:
@@ -87,7 +96,9 @@ def _reconcile_order(
         if order.post_started_at is None:
             # The record proves it never left: post the stored payload.
             gateway.submit(order.pk)
-            report.reposted.append(order.pk)
+            order.refresh_from_db()
+            if order.post_started_at is not None:
+                report.reposted.append(order.pk)
             return ""
         order_transition(
             order.pk, from_states=[OrderStatus.SUBMITTING], to=OrderStatus.UNKNOWN
@@ -158,6 +169,7 @@ def _record(report: ReconcileReport) -> None:
     body = "\n".join(lines)
     logger.warning("reconciliation of user %s corrected: %s", report.user_id, body)
     audit_log_record(
+        user=None,
         user_id=report.user_id,
         action=AuditAction.RECONCILE,
         message=f"Reconciliation corrected {len(lines)} item(s)",

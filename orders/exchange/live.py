@@ -14,11 +14,12 @@ from typing import Any
 
 from django.core.cache import cache
 
-from accounts.models import User
+from accounts.models import BotSettings, User
 from orders.exchange.base import CancelOutcome, Gateway
 from orders.exchange.live_trades import trades_apply
 from orders.exchange.venue_client import trading_client_for
 from orders.models import ACTIVE_ORDER_STATUSES, Order, OrderStatus, OrderType
+from orders.risk_inputs import HALT_KILL_SWITCH
 from orders.transitions import order_transition
 from polybot.lib.time import utc_now
 from polybot.lib.types import TradingMode
@@ -33,6 +34,8 @@ from polybot.polymarket.trading import TradingClient
 
 logger = logging.getLogger(__name__)
 ZERO = Decimal("0")
+KILL_SWITCH_CODE = "kill_switch"
+KILL_SWITCH_MESSAGE = "The kill switch was engaged before the order was sent."
 # The venue's balance, briefly cached: placement reads it under the user's
 # lock, and a few seconds old is fine next to our own reservations.
 _CASH_TTL = 5
@@ -65,6 +68,7 @@ class LiveGateway(Gateway):
             return
         checkpoint("signed", order.pk)
         if not self._start_post(order):
+            self._cancel_if_halted_unsent(order)
             return
         try:
             result = self.client.post_order(_signed_order(order))
@@ -76,6 +80,7 @@ class LiveGateway(Gateway):
             return
         checkpoint("posted", order.pk)
         self._accepted(order, result)
+        self._cancel_if_halted([order])
 
     def submit_batch(self, order_ids: Sequence[int]) -> None:
         from orders.submission import checkpoint
@@ -83,7 +88,13 @@ class LiveGateway(Gateway):
         orders = [o for o in (self._signed(i) for i in order_ids) if o is not None]
         for order in orders:
             checkpoint("signed", order.pk)
-        orders = [o for o in orders if self._start_post(o)]
+        started = []
+        for order in orders:
+            if self._start_post(order):
+                started.append(order)
+            else:
+                self._cancel_if_halted_unsent(order)
+        orders = started
         if not orders:
             return
         try:
@@ -103,6 +114,7 @@ class LiveGateway(Gateway):
         for order in orders[len(results) :]:
             # The venue answered for fewer orders than we sent: unknown.
             self._unknown(order, RuntimeError("no result for this order"))
+        self._cancel_if_halted(orders)
 
     def _signed(self, order_id: int) -> Order | None:
         """The order with its signed payload stored (signing it now if it has
@@ -143,15 +155,54 @@ class LiveGateway(Gateway):
 
     @staticmethod
     def _start_post(order: Order) -> bool:
-        """Record that posting begins; only the caller that records it posts."""
+        """Record that posting begins; only the caller that records it posts,
+        and nobody does once the kill switch is engaged."""
         return (
             Order.objects.filter(
                 pk=order.pk,
                 status=OrderStatus.SUBMITTING,
                 post_started_at__isnull=True,
-            ).update(post_started_at=utc_now(), updated_at=utc_now())
+            )
+            .exclude(
+                user__bot_settings__trading_halted=True,
+                user__bot_settings__halt_reason=HALT_KILL_SWITCH,
+            )
+            .update(post_started_at=utc_now(), updated_at=utc_now())
             == 1
         )
+
+    def _cancel_if_halted_unsent(self, order: Order) -> None:
+        """Posting was refused: if the kill switch is why, the order was
+        never sent and is cancelled here (the kill switch could not cancel
+        it at the venue, which never had it)."""
+        if not kill_switch_engaged(self.user_id):
+            return
+        now = utc_now()
+        # Only while no post has started: another worker may hold the post.
+        Order.objects.filter(
+            pk=order.pk, status=OrderStatus.SUBMITTING, post_started_at__isnull=True
+        ).update(
+            status=OrderStatus.CANCELLED,
+            error_code=KILL_SWITCH_CODE,
+            error_message=KILL_SWITCH_MESSAGE,
+            closed_at=now,
+            updated_at=now,
+        )
+
+    def _cancel_if_halted(self, orders: Sequence[Order]) -> None:
+        """The kill switch engaged while these posts were in flight: the
+        venue may have received them after it cancelled everything it held,
+        so cancel them now. Either it saw them first and cancelled them, or
+        this sees its halt: no order outlives the kill switch."""
+        if not kill_switch_engaged(self.user_id):
+            return
+        active = list(
+            Order.objects.filter(
+                pk__in=[o.pk for o in orders], status__in=ACTIVE_ORDER_STATUSES
+            )
+        )
+        if active:
+            self.cancel(active)
 
     def _accepted(self, order: Order, result: PostOrderResult) -> None:
         status = result.status.lower()
@@ -270,6 +321,12 @@ class LiveGateway(Gateway):
         balance = self.client.balance_allowance("COLLATERAL").balance
         cache.set(key, str(balance), timeout=_CASH_TTL)
         return balance
+
+
+def kill_switch_engaged(user_id: int) -> bool:
+    return BotSettings.objects.filter(
+        user_id=user_id, trading_halted=True, halt_reason=HALT_KILL_SWITCH
+    ).exists()
 
 
 def _signed_order(order: Order) -> SignedOrder:

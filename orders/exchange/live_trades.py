@@ -23,8 +23,17 @@ from polybot.polymarket.models import Trade
 ZERO = Decimal("0")
 
 
+# Enough of the maker's order hash to tell its fills in one trade apart
+# (160 bits), short enough that a venue trade id of up to 59 characters
+# still fits the 100 of ``Fill.venue_trade_id``.
+_HASH_CHARS = 40
+
+
 def maker_trade_id(trade_id: str, order_hash: str) -> str:
-    return f"{trade_id}:{order_hash}"
+    """The fill id of one maker order in a trade: the trade id is the
+    taker's, and one trade can fill several of our maker orders."""
+    digest = order_hash.lower().removeprefix("0x")[:_HASH_CHARS]
+    return f"{trade_id}:{digest}"
 
 
 def fill_reports_for(

@@ -7,6 +7,8 @@ ask the venue again.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.conf import settings
 
 from accounts.models import User, Wallet
@@ -34,6 +36,17 @@ def active_wallet(user: User | int) -> Wallet:
     return wallet
 
 
+def venue_config() -> VenueConfig:
+    """The venue as settings describe it. ``POLYMARKET_READ_TIMEOUT``
+    (seconds, optional) bounds how long a trading call waits for an answer:
+    past it, a post's outcome is unknown and the reconciler resolves it."""
+    config = VenueConfig.from_settings(settings)
+    timeout = getattr(settings, "POLYMARKET_READ_TIMEOUT", None)
+    if timeout is not None:
+        config = replace(config, read_timeout=float(timeout))
+    return config
+
+
 def trading_client_for(user: User | int) -> TradingClient:
     wallet = active_wallet(user)
     credential = wallet.credential
@@ -44,7 +57,7 @@ def trading_client_for(user: User | int) -> TradingClient:
         passphrase=credential_reveal(credential=credential, field="api_passphrase"),
     )
     client = TradingClient(
-        VenueConfig.from_settings(settings),
+        venue_config(),
         private_key=private_key,
         credentials=stored if stored.api_key else None,
         signature_type=wallet.signature_type,

@@ -63,6 +63,10 @@ def fault_middleware(faults: Faults) -> Any:
         if not faults.applies_to(request.path):
             return await handler(request)
         if faults.latency_ms:
+            # Take the whole request first: a client that gives up during the
+            # delay has still delivered it, and the venue acts on it (a
+            # timeout never proves that an order did not arrive).
+            await request.read()
             await asyncio.sleep(faults.latency_ms / 1000)
         if faults.http_429_share and faults.rng.random() < faults.http_429_share:
             response = fail("Too Many Requests", 429)
