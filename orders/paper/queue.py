@@ -16,6 +16,17 @@ placed (``queue_ahead``). Market events move it forward and fill it:
   the rest is cancellation, which is spread evenly over the level, so the
   queue ahead shrinks in proportion. A level that grows moves nobody: new
   orders join behind. The queue ahead stays within [0, level size].
+* A level on the opposite side that crosses a resting order's price (an ask
+  at or below a BUY's limit, a bid at or above a SELL's) without trading it
+  is an incoming order that, on the venue, would have hit ours: its size
+  fills the order at the order's own price (``crossing_fills``), whatever
+  the queue ahead says (no venue order can rest where that level crosses
+  it). Paper orders take crossing size best price first, then in time
+  priority. Crossing size that has filled a paper order, or that was
+  already there when the order joined (the paper gateway matched against
+  it, or it is stale), is used up: only new size at that level fills again.
+  A trade at a level that crosses an order is a taker taking that level,
+  not a sweep of ours: it neither fills the order nor moves its queue.
 
 Maker fills pay no fee.
 
@@ -69,6 +80,9 @@ class RestingQueue:
         self._levels: dict[tuple[str, Decimal], Decimal] = {}
         # Per price: trade volume since that level's last update.
         self._traded: dict[Decimal, Decimal] = {}
+        # Per level: size that crosses paper orders and is used up (it
+        # filled them, or was there when they joined).
+        self._used: dict[tuple[str, Decimal], Decimal] = {}
 
     # --- the orders ----------------------------------------------------------
 
@@ -84,7 +98,9 @@ class RestingQueue:
         """Rest an order at the back of its price (``MatchResult.queue_ahead``).
 
         When this queue has no size for that level yet, the queue ahead is
-        taken as the level's size: by definition it was, at placement."""
+        taken as the level's size: by definition it was, at placement.
+        Opposite levels that cross the order now are used up for it (see the
+        module docstring)."""
         side = Side(side).value  # one spelling, whether given "BUY" or Side.BUY
         if order_id in self._orders:
             raise ValueError(f"order {order_id!r} is already resting")
@@ -100,6 +116,8 @@ class RestingQueue:
         self._orders[order_id] = order
         if queue_ahead > 0:
             self._levels.setdefault((side, price), queue_ahead)
+        for key in self._crossing_levels(order):
+            self._used[key] = self._levels[key]
         return order
 
     def remove(self, order_id: OrderId) -> RestingOrder | None:
@@ -130,6 +148,8 @@ class RestingQueue:
         pool = {Side.BUY.value: size, Side.SELL.value: size}
         fills = []
         for order in list(self._orders.values()):
+            if self._took_crossing_level(order, price):
+                continue
             if _traded_through(order, price):
                 ahead, fill = order.queue_ahead, order.remaining
             elif order.price == price:
@@ -172,8 +192,68 @@ class RestingQueue:
             )
         self._traded.clear()
         self._levels = {key: size for key, size in new.items() if size > 0}
+        self._used = {
+            key: min(used, self._levels[key])
+            for key, used in self._used.items()
+            if key in self._levels
+        }
+
+    def crossing_fills(self) -> list[MakerFill]:
+        """The maker fills that opposite levels crossing our orders cause
+        now; call it after ``on_level`` / ``on_book``. Each crossing share
+        fills once."""
+        fills = []
+        for side in (Side.BUY.value, Side.SELL.value):
+            # A seller hits the highest bid first (a buyer the lowest ask);
+            # the sort is stable, so time priority holds within a price.
+            orders = sorted(
+                (o for o in self._orders.values() if o.side == side),
+                key=lambda o: -o.price if side == Side.BUY else o.price,
+            )
+            for order in orders:
+                fill = ZERO
+                # Levels only this order reaches first, so orders at worse
+                # prices keep what they can reach.
+                for key in self._crossing_levels(order):
+                    free = self._levels[key] - self._used.get(key, ZERO)
+                    take = min(free, order.remaining - fill)
+                    if take > 0:
+                        self._used[key] = self._used.get(key, ZERO) + take
+                        fill += take
+                if fill > 0:
+                    fills.append(
+                        MakerFill(order_id=order.order_id, price=order.price, size=fill)
+                    )
+                    self._update(
+                        order,
+                        remaining=order.remaining - fill,
+                        queue_ahead=order.queue_ahead,
+                    )
+        return fills
 
     # --- internals -----------------------------------------------------------
+
+    def _took_crossing_level(self, order: RestingOrder, price: Decimal) -> bool:
+        """Whether a trade at ``price`` took an opposite level that crosses
+        ``order`` (an ask at or below a BUY): a taker on our side of the
+        book, which neither fills nor moves us."""
+        if (_opposite(order.side), price) not in self._levels:
+            return False
+        if order.side == Side.BUY:
+            return price <= order.price
+        return price >= order.price
+
+    def _crossing_levels(self, order: RestingOrder) -> list[tuple[str, Decimal]]:
+        """Opposite levels that cross ``order``, nearest its price first."""
+        if order.side == Side.BUY:
+            keys = [
+                (s, p) for s, p in self._levels if s == Side.SELL and p <= order.price
+            ]
+        else:
+            keys = [
+                (s, p) for s, p in self._levels if s == Side.BUY and p >= order.price
+            ]
+        return sorted(keys, key=lambda k: k[1], reverse=order.side == Side.BUY)
 
     def _apply_level(
         self, side: str, price: Decimal, old: Decimal, new: Decimal, traded: Decimal
@@ -198,10 +278,16 @@ class RestingQueue:
                 self._update(order, remaining=order.remaining, queue_ahead=ahead)
 
     def _store_level(self, side: str, price: Decimal, size: Decimal) -> None:
+        key = (side, price)
         if size > 0:
-            self._levels[(side, price)] = size
+            self._levels[key] = size
+            if key in self._used:
+                # Shares that left are taken from the free part first (the
+                # cautious reading): only growth past the used part is new.
+                self._used[key] = min(self._used[key], size)
         else:
-            self._levels.pop((side, price), None)
+            self._levels.pop(key, None)
+            self._used.pop(key, None)
 
     def _update(
         self, order: RestingOrder, *, remaining: Decimal, queue_ahead: Decimal
@@ -212,6 +298,10 @@ class RestingQueue:
             self._orders[order.order_id] = replace(
                 order, remaining=remaining, queue_ahead=queue_ahead
             )
+
+
+def _opposite(side: str) -> str:
+    return Side.SELL.value if side == Side.BUY else Side.BUY.value
 
 
 def _traded_through(order: RestingOrder, price: Decimal) -> bool:

@@ -163,6 +163,79 @@ def test_decrease_reported_before_its_trade_counts_twice_known_approximation() -
     assert ahead(queue, "back") == D("40")  # an exact model would say 70
 
 
+def test_ask_crossing_a_resting_bid_fills_it_at_its_own_price() -> None:
+    queue = queue_with_bid_level("25")
+    queue.add("a", side="BUY", price=P, remaining=D("10"), queue_ahead=D("25"))
+    # An ask of 4 at our 0.49 with no trade: a seller that would have hit us,
+    # whatever the 25 ahead (no venue bid can rest under that ask).
+    queue.on_level(side="SELL", price=P, new_size=D("4"))
+    assert queue.crossing_fills() == [MakerFill("a", P, D("4"))]
+    assert queue.crossing_fills() == []  # those 4 shares filled us once
+    # 6 more join the ask: they fill the last 6.
+    queue.on_level(side="SELL", price=P, new_size=D("10"))
+    assert queue.crossing_fills() == [MakerFill("a", P, D("6"))]
+    assert queue.orders() == ()
+
+
+def test_bid_crossing_a_resting_ask_fills_it_at_its_own_price() -> None:
+    queue = queue_with_bid_level("25")
+    queue.add("s", side="SELL", price=D("0.51"), remaining=D("4"), queue_ahead=D("9"))
+    queue.on_level(side="BUY", price=D("0.52"), new_size=D("10"))  # above our ask
+    assert queue.crossing_fills() == [MakerFill("s", D("0.51"), D("4"))]
+
+
+def test_crossing_size_there_when_the_order_joins_is_used_up() -> None:
+    # The paper gateway matched against the 0.49 ask when it placed the order.
+    queue = RestingQueue()
+    queue.on_book(bids=[Level(D("0.48"), D("7"))], asks=[Level(P, D("5"))])
+    queue.add("a", side="BUY", price=P, remaining=D("10"), queue_ahead=D("0"))
+    assert queue.crossing_fills() == []
+    queue.on_level(side="SELL", price=P, new_size=D("8"))  # 3 new shares
+    assert queue.crossing_fills() == [MakerFill("a", P, D("3"))]
+
+
+def test_crossing_level_that_shrinks_and_grows_fills_only_past_the_used_part() -> None:
+    queue = queue_with_bid_level("25")
+    queue.add("a", side="BUY", price=P, remaining=D("10"), queue_ahead=D("25"))
+    queue.on_level(side="SELL", price=D("0.48"), new_size=D("4"))
+    assert queue.crossing_fills() == [MakerFill("a", P, D("4"))]
+    # 4 -> 2: taken as 2 of the used shares still there; 2 -> 5: 3 new.
+    queue.on_level(side="SELL", price=D("0.48"), new_size=D("2"))
+    queue.on_level(side="SELL", price=D("0.48"), new_size=D("5"))
+    assert queue.crossing_fills() == [MakerFill("a", P, D("3"))]
+    # A snapshot without the level and then with it again: all of it is new.
+    queue.on_book(bids=[], asks=[])
+    queue.on_book(bids=[], asks=[Level(D("0.48"), D("2"))])
+    assert queue.crossing_fills() == [MakerFill("a", P, D("2"))]
+
+
+def test_crossing_size_goes_to_the_best_price_first_then_in_time() -> None:
+    queue = queue_with_bid_level("25")
+    queue.add("low", side="BUY", price=D("0.48"), remaining=D("5"), queue_ahead=D("7"))
+    queue.add("high", side="BUY", price=P, remaining=D("5"), queue_ahead=D("25"))
+    queue.add("high2", side="BUY", price=P, remaining=D("5"), queue_ahead=D("25"))
+    # An ask of 3 at 0.49 reaches only the 0.49 bids: "high" is first there.
+    queue.on_level(side="SELL", price=P, new_size=D("3"))
+    assert queue.crossing_fills() == [MakerFill("high", P, D("3"))]
+    # 9 at 0.48: "high" 2, "high2" 5, "low" the last 2.
+    queue.on_level(side="SELL", price=D("0.48"), new_size=D("9"))
+    assert queue.crossing_fills() == [
+        MakerFill("high", P, D("2")),
+        MakerFill("high2", P, D("5")),
+        MakerFill("low", D("0.48"), D("2")),
+    ]
+
+
+def test_trade_at_a_crossing_level_neither_fills_nor_moves_the_order() -> None:
+    queue = queue_with_bid_level("25")
+    queue.add("a", side="BUY", price=P, remaining=D("10"), queue_ahead=D("25"))
+    queue.on_level(side="SELL", price=D("0.48"), new_size=D("4"))
+    assert queue.crossing_fills() == [MakerFill("a", P, D("4"))]
+    # A buyer lifts that ask at 0.48: not a sweep of the bids through 0.49.
+    assert queue.on_trade(price=D("0.48"), size=D("4")) == []
+    assert queue.get("a") == RestingOrder("a", "BUY", P, D("6"), D("25"))
+
+
 def test_add_and_remove() -> None:
     queue = RestingQueue()
     order = queue.add(
@@ -213,10 +286,15 @@ def test_property_fills_never_exceed_the_order_and_queue_stays_sane(
                 assert fill.size > 0
                 assert fill.price == original[fill.order_id][0]
                 filled[fill.order_id] += fill.size
-        elif kind == "book":
-            queue.on_book(bids=[Level(price, size)], asks=[])
         else:
-            queue.on_level(side=kind, price=price, new_size=size)
+            if kind == "book":
+                queue.on_book(bids=[Level(price, size)], asks=[])
+            else:
+                queue.on_level(side=kind, price=price, new_size=size)
+            for fill in queue.crossing_fills():
+                assert fill.size > 0
+                assert fill.price == original[fill.order_id][0]
+                filled[fill.order_id] += fill.size
         for order in queue.orders():
             assert order.queue_ahead >= 0
             assert order.remaining > 0
