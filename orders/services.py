@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import AuditAction, BotSettings, User
 from accounts.services import audit_log_record
@@ -65,6 +65,8 @@ MAX_BATCH = 15
 BATCH_EMPTY = "A batch needs at least one order."
 BATCH_TOO_LARGE = "A batch holds at most 15 orders."
 NOT_CANCELLABLE = "This order is {status}; there is nothing to cancel."
+CLIENT_ID_TAKEN = "client_order_id_taken"
+MSG_CLIENT_ID_TAKEN = "This client order id is already in use."
 ZERO = Decimal("0")
 
 
@@ -167,23 +169,20 @@ def _place_one(
     )
     if violations:
         return violations
-    order = Order.objects.create(
-        user=user,
-        mode=mode,
-        source=request.source,
-        client_order_id=request.client_order_id or uuid.uuid4().hex,
-        market=market,
-        outcome=outcome,
-        side=request.side,
-        order_type=request.order_type,
-        price=price,
-        size=request.size,
-        post_only=request.post_only,
-        expiration=request.expiration,
-        strategy_id=request.strategy_id,
-        strategy_run_id=request.strategy_run_id,
-        status=OrderStatus.PENDING,
-    )
+    client_order_id = request.client_order_id or uuid.uuid4().hex
+    try:
+        # A savepoint: a client order id already taken (a retry, a duplicate
+        # in the batch, a concurrent request) is a rejection, not a crash.
+        with transaction.atomic():
+            order = _create_order(
+                user, mode, request, market, outcome, price, client_order_id
+            )
+    except IntegrityError:
+        if not Order.objects.filter(client_order_id=client_order_id).exists():
+            raise
+        return [
+            risk.RiskViolation(CLIENT_ID_TAKEN, MSG_CLIENT_ID_TAKEN, "client_order_id")
+        ]
     audit_log_record(
         user=user,
         action=AuditAction.ORDER_PLACE,
@@ -198,6 +197,34 @@ def _place_one(
     )
     placed.append(order)
     return []
+
+
+def _create_order(
+    user: User,
+    mode: str,
+    request: OrderRequest,
+    market: Market,
+    outcome: Outcome,
+    price: Decimal,
+    client_order_id: str,
+) -> Order:
+    return Order.objects.create(
+        user=user,
+        mode=mode,
+        source=request.source,
+        client_order_id=client_order_id,
+        market=market,
+        outcome=outcome,
+        side=request.side,
+        order_type=request.order_type,
+        price=price,
+        size=request.size,
+        post_only=request.post_only,
+        expiration=request.expiration,
+        strategy_id=request.strategy_id,
+        strategy_run_id=request.strategy_run_id,
+        status=OrderStatus.PENDING,
+    )
 
 
 def _record_rejection(

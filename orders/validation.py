@@ -38,6 +38,10 @@ SIZE_PRECISION = "size_precision"
 MSG_SIZE_PRECISION = "Size can have at most 2 decimals."
 PRICE_REQUIRED = "price_required"
 MSG_PRICE_REQUIRED = "Enter a limit price."
+PRICE_NOT_A_NUMBER = "price_not_a_number"
+MSG_PRICE_NOT_A_NUMBER = "Enter the price as a number."
+SIZE_NOT_A_NUMBER = "size_not_a_number"
+MSG_SIZE_NOT_A_NUMBER = "Enter the size as a number of shares."
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,11 @@ def request_violations(
         violations.append(RiskViolation(BAD_TYPE, MSG_BAD_TYPE, "order_type"))
     if request.price is None:
         violations.append(RiskViolation(PRICE_REQUIRED, MSG_PRICE_REQUIRED, "price"))
+    elif not request.price.is_finite():
+        # NaN or infinity: every later comparison would raise, not refuse.
+        violations.append(
+            RiskViolation(PRICE_NOT_A_NUMBER, MSG_PRICE_NOT_A_NUMBER, "price")
+        )
     if request.order_type == OrderType.GTD:
         if request.expiration is None:
             violations.append(
@@ -99,7 +108,11 @@ def request_violations(
         violations.append(
             RiskViolation(POST_ONLY_TYPE, MSG_POST_ONLY_TYPE, "post_only")
         )
-    if not _at_most_decimals(request.size, SIZE_DECIMALS):
+    if not request.size.is_finite():
+        violations.append(
+            RiskViolation(SIZE_NOT_A_NUMBER, MSG_SIZE_NOT_A_NUMBER, "size")
+        )
+    elif not _at_most_decimals(request.size, SIZE_DECIMALS):
         violations.append(RiskViolation(SIZE_PRECISION, MSG_SIZE_PRECISION, "size"))
     return violations
 

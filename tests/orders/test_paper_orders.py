@@ -480,6 +480,14 @@ BOUNDS = risk.RISK_PRICE_BOUNDS.format(low="0.01", high="0.99")
             "Size must be at least 5 shares in this market.", id="below-min-size",
         ),
         pytest.param(
+            lambda m, o: buy(m, o, "NaN", "10"), validation.PRICE_NOT_A_NUMBER, "price",
+            validation.MSG_PRICE_NOT_A_NUMBER, id="price-not-a-number",
+        ),
+        pytest.param(
+            lambda m, o: buy(m, o, "0.50", "Infinity", "FOK"), validation.SIZE_NOT_A_NUMBER, "size",
+            validation.MSG_SIZE_NOT_A_NUMBER, id="size-infinite",
+        ),
+        pytest.param(
             _gtd(-1), validation.EXPIRATION_TOO_SOON, "expiration",
             validation.MSG_EXPIRATION_TOO_SOON, id="gtd-in-the-past",
         ),
@@ -513,3 +521,27 @@ def test_an_invalid_order_is_rejected_clearly_and_not_persisted(
     audit = AuditLog.objects.get(action=AuditAction.ORDER_REJECT)
     assert audit.data["codes"] == [code]
     assert audit.message == message
+
+
+def test_a_client_order_id_is_used_once(trader, market, yes) -> None:
+    set_book(yes.token_id, bids=[("0.48", "100")], asks=[("0.50", "10")])
+    request = buy(market, yes, "0.45", "10", client_order_id="strategy-7-tick-42")
+    first = order_place(user=trader, request=request)
+
+    # A retry with the same id is refused cleanly (the unique key, not a crash).
+    with pytest.raises(OrderRejectedError) as caught:
+        order_place(user=trader, request=request)
+
+    assert caught.value.violations == (
+        risk.RiskViolation(
+            "client_order_id_taken",
+            "This client order id is already in use.",
+            "client_order_id",
+        ),
+    )
+    assert list(Order.objects.values_list("pk", flat=True)) == [first.pk]
+    # The same inside one batch: the whole batch is refused.
+    twice = buy(market, yes, "0.45", "10", client_order_id="dup")
+    with pytest.raises(OrderRejectedError):
+        order_place_batch(user=trader, requests=[twice, twice])
+    assert Order.objects.count() == 1
