@@ -95,6 +95,35 @@ def portfolio_snapshot_take(
     return snapshot
 
 
+def day_start_snapshots_take(*, now: datetime) -> int:
+    """Take today's first snapshot for every account that holds positions
+    or has open orders and has none yet: the baseline the daily-loss rule
+    measures from (DESIGN §4: the change since 00:00 UTC). Run every minute,
+    it lands within a minute of midnight; without it the baseline would be
+    the day's first order check, after any loss made overnight."""
+    from orders.models import ACTIVE_ORDER_STATUSES, Order
+
+    day_start = start_of_utc_day(now)
+    accounts = set(
+        Position.objects.filter(status=PositionStatus.OPEN).values_list(
+            "user_id", "mode"
+        )
+    ) | set(
+        Order.objects.filter(status__in=ACTIVE_ORDER_STATUSES).values_list(
+            "user_id", "mode"
+        )
+    )
+    done = set(
+        PortfolioSnapshot.objects.filter(taken_at__gte=day_start).values_list(
+            "user_id", "mode"
+        )
+    )
+    users = User.objects.in_bulk({user_id for user_id, _ in accounts - done})
+    for user_id, mode in sorted(accounts - done):
+        portfolio_snapshot_take(users[user_id], mode, now=now)
+    return len(accounts - done)
+
+
 def daily_pnl(user: User, mode: str, *, now: datetime) -> Decimal:
     """Total P&L now minus at the day's first snapshot. The first check of a
     day with no snapshot yet takes one, so the day starts at zero."""

@@ -19,6 +19,7 @@ from accounts.services import credential_store, user_set_trading_mode
 from markets.live import book_view_set
 from orders import risk
 from orders.errors import OrderRejectedError
+from orders.fills import FillReport, fill_apply
 from orders.models import Order, OrderStatus
 from orders.services import (
     OrderRequest,
@@ -27,6 +28,7 @@ from orders.services import (
     trading_rearm,
 )
 from polybot.lib.time import utc_now
+from portfolio.tasks import portfolio_day_start_snapshots
 from tests.factories.accounts import WalletFactory
 from tests.factories.markets import MarketFactory, OutcomeFactory
 from tests.orders.conftest import set_book
@@ -393,6 +395,38 @@ def test_the_daily_loss_halts_buying_until_re_armed(
         risk.DAILY_LOSS
     ]
     assert bot_settings_get(user=trader).trading_halted is True
+
+
+def test_the_daily_loss_counts_from_the_day_start_snapshot_not_the_first_order(
+    trader, market, yes
+) -> None:
+    settings_update(trader, max_daily_loss=D("10"))
+    # Held since yesterday: 100 @ 0.50 = 50.00 (a maker fill: no fee).
+    fill_apply(
+        FillReport(
+            venue_trade_id="overnight-1",
+            user_id=trader.pk,
+            mode="paper",
+            outcome=yes,
+            side="BUY",
+            price=D("0.50"),
+            size=D("100"),
+            fee=D("0"),
+            role="maker",
+            matched_at=utc_now(),
+        )
+    )
+    # 00:00: the scheduled task records the baseline at mid 0.50 (P&L 0).
+    set_book(yes.token_id, bids=[("0.49", "1000")], asks=[("0.51", "1000")])
+    assert portfolio_day_start_snapshots() == 1
+    assert portfolio_day_start_snapshots() == 0  # once a day
+    # Overnight the mid falls to 0.39: 100 · 0.39 − 50 = −11.00.
+    set_book(yes.token_id, bids=[("0.38", "1000")], asks=[("0.40", "1000")])
+
+    # The day's first order already sees the loss.
+    assert codes(rejected(trader, order(market, yes, "BUY", "0.30", "5"))) == [
+        risk.DAILY_LOSS
+    ]
 
 
 def test_the_kill_switch_blocks_every_order_until_re_armed(
