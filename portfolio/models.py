@@ -110,7 +110,9 @@ class Position(models.Model):
     def unrealized_pnl(self, mark: Decimal | None) -> Decimal | None:
         if mark is None:
             return None
-        return self.size * (mark - self.average_entry_price)
+        # From the exact cost basis, like ``portfolio.pnl``: the stored
+        # average is rounded to 6 places and would be off by its rounding.
+        return self.size * mark - self.cost_basis
 
 
 class CashEntryKind(models.TextChoices):

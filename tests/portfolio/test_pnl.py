@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from portfolio.models import Position
 from portfolio.pnl import (
     OversoldError,
     PositionBook,
@@ -107,3 +108,12 @@ def test_micro_rounds_half_even_to_six_places() -> None:
     assert micro(D("0.0000005")) == D("0")
     assert micro(D("0.0000015")) == D("0.000002")
     assert micro(D("1.23456749")) == D("1.234567")
+
+
+def test_a_positions_unrealized_uses_the_exact_cost_not_the_rounded_average() -> None:
+    # 3 shares for 0.05: the stored average is 0.016667 (rounded).
+    position = Position(
+        size=D("3"), cost_basis=D("0.05"), average_entry_price=D("0.016667")
+    )
+    assert position.unrealized_pnl(D("0.02")) == D("0.01")  # 0.06 − 0.05, not 0.009999
+    assert position.unrealized_pnl(None) is None
