@@ -30,7 +30,7 @@ from polybot.polymarket.errors import (
 )
 from polybot.polymarket.models import OrderType as VenueOrderType
 from polybot.polymarket.models import PostOrderResult, Side, SignedOrder
-from polybot.polymarket.trading import TradingClient
+from polybot.polymarket.trading import TradingClient, reject_code_for
 
 logger = logging.getLogger(__name__)
 ZERO = Decimal("0")
@@ -106,11 +106,14 @@ class LiveGateway(Gateway):
         for order in orders:
             checkpoint("posted", order.pk)
         for order, result in zip(orders, results, strict=False):
-            if result.success:
+            code = reject_code_for(result)
+            if code is None:
                 self._accepted(order, result)
+            elif code is RejectCode.DUPLICATED:
+                # The venue already holds this exact signed order: it is ours.
+                self._unknown(order, RuntimeError(result.error_msg))
             else:
-                code = RejectCode.INVALID_ORDER.value
-                self._close(order, OrderStatus.REJECTED, code, result.error_msg)
+                self._close(order, OrderStatus.REJECTED, code.value, result.error_msg)
         for order in orders[len(results) :]:
             # The venue answered for fewer orders than we sent: unknown.
             self._unknown(order, RuntimeError("no result for this order"))
@@ -175,19 +178,8 @@ class LiveGateway(Gateway):
         """Posting was refused: if the kill switch is why, the order was
         never sent and is cancelled here (the kill switch could not cancel
         it at the venue, which never had it)."""
-        if not kill_switch_engaged(self.user_id):
-            return
-        now = utc_now()
-        # Only while no post has started: another worker may hold the post.
-        Order.objects.filter(
-            pk=order.pk, status=OrderStatus.SUBMITTING, post_started_at__isnull=True
-        ).update(
-            status=OrderStatus.CANCELLED,
-            error_code=KILL_SWITCH_CODE,
-            error_message=KILL_SWITCH_MESSAGE,
-            closed_at=now,
-            updated_at=now,
-        )
+        if kill_switch_engaged(self.user_id):
+            _cancel_unsent(order.pk, KILL_SWITCH_CODE, KILL_SWITCH_MESSAGE)
 
     def _cancel_if_halted(self, orders: Sequence[Order]) -> None:
         """The kill switch engaged while these posts were in flight: the
@@ -277,21 +269,25 @@ class LiveGateway(Gateway):
     # --- cancelling -----------------------------------------------------------------
 
     def cancel(self, orders: Sequence[Order]) -> CancelOutcome:
+        # Claimed (maybe signed) but never posted: cancelled here, and the
+        # submission, which posts only from ``submitting``, never sends it.
+        unsent = tuple(o.pk for o in orders if _cancel_unsent(o.pk))
+        orders = [o for o in orders if o.pk not in unsent]
         by_hash = {o.venue_order_hash.lower(): o for o in orders if o.venue_order_hash}
         missing = {
             o.pk: "not at the venue yet" for o in orders if not o.venue_order_hash
         }
         if not by_hash:
-            return CancelOutcome(cancelled=(), not_cancelled=missing)
+            return CancelOutcome(cancelled=unsent, not_cancelled=missing)
         try:
             result = self.client.cancel_orders(list(by_hash))
         except PolymarketError as exc:
             reason = f"venue did not confirm: {exc}"
             return CancelOutcome(
-                cancelled=(),
+                cancelled=unsent,
                 not_cancelled={**missing, **{o.pk: reason for o in orders}},
             )
-        cancelled: list[int] = []
+        cancelled: list[int] = list(unsent)
         for order_hash in result.canceled:
             order = by_hash.get(order_hash.lower())
             if order is not None and order_transition(
@@ -321,6 +317,24 @@ class LiveGateway(Gateway):
         balance = self.client.balance_allowance("COLLATERAL").balance
         cache.set(key, str(balance), timeout=_CASH_TTL)
         return balance
+
+
+def _cancel_unsent(order_id: int, code: str = "", message: str = "") -> bool:
+    """Cancel an order whose post never started. Conditional on exactly
+    that, so it cannot race a worker that has begun posting."""
+    now = utc_now()
+    return (
+        Order.objects.filter(
+            pk=order_id, status=OrderStatus.SUBMITTING, post_started_at__isnull=True
+        ).update(
+            status=OrderStatus.CANCELLED,
+            error_code=code,
+            error_message=message,
+            closed_at=now,
+            updated_at=now,
+        )
+        == 1
+    )
 
 
 def kill_switch_engaged(user_id: int) -> bool:

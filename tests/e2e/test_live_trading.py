@@ -359,7 +359,7 @@ def test_the_kill_switch_leaves_no_open_order_at_the_venue(
     assert [v.code for v in refused.value.violations] == [KILL_SWITCH]
 
 
-def test_an_order_signed_before_the_kill_switch_is_never_posted_after_it(
+def test_an_order_signed_when_the_kill_switch_engages_is_cancelled_and_never_posted(
     live, sandbox: SandboxThread, venue_config: VenueConfig, submit
 ) -> None:
     market = market_synced(venue_config, FEE_MARKET)
@@ -385,13 +385,75 @@ def test_an_order_signed_before_the_kill_switch_is_never_posted_after_it(
         CHECKPOINT_HOOKS.clear()
 
     order = refreshed(order)
-    assert engaged == [0]  # the venue did not hold it yet: nothing to cancel there
+    assert engaged == [1]
+    assert (order.status, order.post_started_at) == (OrderStatus.CANCELLED, None)
+    assert client.open_orders() == []
+    assert venue_order_ids(sandbox, client) == []
+
+
+def test_a_signed_order_is_not_posted_once_the_kill_switch_has_halted_trading(
+    live, sandbox: SandboxThread, venue_config: VenueConfig, submit
+) -> None:
+    market = market_synced(venue_config, FEE_MARKET)
+    yes, _no = outcomes(market)
+    alice = live_user("alice")
+    client = venue_client(alice)
+
+    def halted_meanwhile(name: str, order_id: int) -> None:
+        # The kill switch has committed its halt in another process and has
+        # not read the orders to cancel yet.
+        if name == "signed":
+            BotSettings.objects.filter(user=alice).update(
+                trading_halted=True, halt_reason="kill_switch"
+            )
+
+    CHECKPOINT_HOOKS.append(halted_meanwhile)
+    try:
+        order = submit(
+            lambda: order_place(
+                user=alice, request=request(market, yes, "BUY", "0.30", "10")
+            )
+        )
+    finally:
+        CHECKPOINT_HOOKS.clear()
+
+    order = refreshed(order)
     assert (order.status, order.post_started_at, order.error_code) == (
         OrderStatus.CANCELLED,
         None,
         "kill_switch",
     )
-    assert client.open_orders() == []
+    assert kill_switch_engage(user=alice).cancelled == 0
+    assert venue_order_ids(sandbox, client) == []
+
+
+def test_a_cancel_while_the_order_is_signed_but_unsent_stops_it(
+    live, sandbox: SandboxThread, venue_config: VenueConfig, submit
+) -> None:
+    market = market_synced(venue_config, FEE_MARKET)
+    yes, _no = outcomes(market)
+    alice = live_user("alice")
+    client = venue_client(alice)
+    cancelled: list[str] = []
+
+    def user_cancels(name: str, order_id: int) -> None:
+        if name == "signed":
+            order = Order.objects.get(pk=order_id)
+            cancelled.append(order_cancel(user=alice, order=order).status)
+
+    CHECKPOINT_HOOKS.append(user_cancels)
+    try:
+        order = submit(
+            lambda: order_place(
+                user=alice, request=request(market, yes, "BUY", "0.30", "10")
+            )
+        )
+    finally:
+        CHECKPOINT_HOOKS.clear()
+
+    assert cancelled == [OrderStatus.CANCELLED]
+    order = refreshed(order)
+    assert (order.status, order.post_started_at) == (OrderStatus.CANCELLED, None)
     assert venue_order_ids(sandbox, client) == []
 
 
