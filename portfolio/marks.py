@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Sum
 
 from accounts.models import User
@@ -101,6 +102,7 @@ def day_start_snapshots_take(*, now: datetime) -> int:
     measures from (DESIGN §4: the change since 00:00 UTC). Run every minute,
     it lands within a minute of midnight; without it the baseline would be
     the day's first order check, after any loss made overnight."""
+    from orders.locks import user_trading_lock
     from orders.models import ACTIVE_ORDER_STATUSES, Order
 
     day_start = start_of_utc_day(now)
@@ -120,7 +122,11 @@ def day_start_snapshots_take(*, now: datetime) -> int:
     )
     users = User.objects.in_bulk({user_id for user_id, _ in accounts - done})
     for user_id, mode in sorted(accounts - done):
-        portfolio_snapshot_take(users[user_id], mode, now=now)
+        # Under the trading lock, like every other reader of paper cash: the
+        # figures are read between fills, never halfway through one.
+        with transaction.atomic():
+            user_trading_lock(user_id)
+            portfolio_snapshot_take(users[user_id], mode, now=now)
     return len(accounts - done)
 
 

@@ -21,7 +21,7 @@ from orders.services import (
     order_place,
     trading_rearm,
 )
-from orders.tasks import orders_submit
+from orders.tasks import orders_submit, portfolio_settle_resolved
 from orders.transitions import order_transition
 from polybot.lib.time import utc_now
 from portfolio.cash import paper_cash_balance, paper_cash_reserved
@@ -369,3 +369,17 @@ def test_the_kill_switch_also_stops_a_paper_order_caught_mid_submission(
     assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
     assert Fill.objects.count() == 0
     assert paper_cash_balance(trader) == D("1000")
+
+
+def test_the_settle_task_settles_resolved_markets_with_open_positions(
+    trader, market, yes, no
+) -> None:
+    trade(trader, no, "N-1", "BUY", "10", "0.30")
+    resolve(market, no)
+
+    assert portfolio_settle_resolved() == 1
+    assert portfolio_settle_resolved() == 0
+
+    position = Position.objects.get(user=trader, outcome=no)
+    assert (position.status, position.realized_pnl) == ("resolved", D("7.00"))
+    assert paper_cash_balance(trader) == D("1007.00")  # 1000 − 3.00 + 10

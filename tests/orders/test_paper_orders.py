@@ -545,3 +545,19 @@ def test_a_client_order_id_is_used_once(trader, market, yes) -> None:
     with pytest.raises(OrderRejectedError):
         order_place_batch(user=trader, requests=[twice, twice])
     assert Order.objects.count() == 1
+
+
+def test_the_sweep_queues_a_pending_order_nobody_queued(trader, market, yes) -> None:
+    set_book(yes.token_id, bids=[("0.48", "100")], asks=[("0.50", "10")])
+    # Placed, but its submission never got queued (the broker was down).
+    order = order_place(user=trader, request=buy(market, yes, "0.50", "10", "FOK"))
+    assert orders_sweep() == {"requeued": 0, "expired": 0}  # too young to tell
+    Order.objects.filter(pk=order.pk).update(
+        created_at=utc_now() - timedelta(seconds=20)
+    )
+
+    assert orders_sweep() == {"requeued": 1, "expired": 0}
+
+    order = _reload(order)
+    assert order.status == OrderStatus.FILLED  # 10 @ 0.50
+    assert paper_cash_balance(trader) == D("994.95")  # 1000 − 5.00 − 0.05 fee
