@@ -28,6 +28,7 @@ from portfolio.cash import paper_cash_balance, paper_cash_reserved
 from portfolio.marks import portfolio_figures
 from portfolio.models import Position, PositionStatus
 from strategies.models import StrategyStatus
+from tests.factories.orders import OrderFactory
 from tests.factories.strategies import StrategyFactory
 from tests.orders.conftest import set_book
 
@@ -208,6 +209,9 @@ def test_settlement_moves_forward_only(trader, market, yes) -> None:
 
     assert status_after("MINED") == "MINED"
     assert status_after("MATCHED") == "MINED"  # no regression
+    # A reorg: the venue retries the mined transaction, then it lands.
+    assert status_after("RETRYING") == "RETRYING"
+    assert status_after("MINED") == "MINED"
     assert status_after("CONFIRMED") == "CONFIRMED"
     assert status_after("MINED") == "CONFIRMED"  # final
     assert status_after("FAILED") == "CONFIRMED"  # final, nothing reversed
@@ -383,3 +387,37 @@ def test_the_settle_task_settles_resolved_markets_with_open_positions(
     position = Position.objects.get(user=trader, outcome=no)
     assert (position.status, position.realized_pnl) == ("resolved", D("7.00"))
     assert paper_cash_balance(trader) == D("1007.00")  # 1000 − 3.00 + 10
+
+
+def test_a_failed_fill_of_a_fully_matched_live_order_closes_it_unfilled(
+    trader, market, yes
+) -> None:
+    order = OrderFactory(
+        user=trader, mode="live", market=market, outcome=yes, price=D("0.40"),
+        size=D("10"), status=OrderStatus.OPEN,
+    )  # fmt: skip
+    trade(trader, yes, "LF-1", "BUY", "10", "0.40", mode="live", order=order)
+    order.refresh_from_db()
+    assert (order.status, order.filled_size) == ("filled", D("10"))
+
+    trade(
+        trader,
+        yes,
+        "LF-1",
+        "BUY",
+        "10",
+        "0.40",
+        mode="live",
+        order=order,
+        status="FAILED",
+    )
+
+    order.refresh_from_db()
+    # The venue is done with the order; the match that failed never happened.
+    assert (order.status, order.filled_size, order.average_fill_price) == (
+        "cancelled",
+        D("0"),
+        None,
+    )
+    position = Position.objects.get(user=trader, outcome=yes, mode="live")
+    assert (position.size, position.cost_basis, position.status) == (0, 0, "closed")
