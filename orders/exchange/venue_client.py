@@ -47,9 +47,21 @@ def venue_config() -> VenueConfig:
     return config
 
 
+# One client per user and process, while the wallet, its credentials and the
+# venue settings stay what they were: a submission then reuses the open
+# connection and the rate-limit buckets instead of starting from nothing. A
+# replaced client is not closed: another thread may still be posting on it.
+_clients: dict[int, tuple[tuple[object, ...], TradingClient]] = {}
+
+
 def trading_client_for(user: User | int) -> TradingClient:
     wallet = active_wallet(user)
     credential = wallet.credential
+    config = venue_config()
+    key = (wallet.pk, wallet.updated_at, credential.updated_at, config)
+    cached = _clients.get(wallet.user_id)
+    if cached is not None and cached[0] == key:
+        return cached[1]
     private_key = credential_reveal(credential=credential, field="private_key")
     stored = ApiCredentials(
         api_key=credential_reveal(credential=credential, field="api_key"),
@@ -57,7 +69,7 @@ def trading_client_for(user: User | int) -> TradingClient:
         passphrase=credential_reveal(credential=credential, field="api_passphrase"),
     )
     client = TradingClient(
-        venue_config(),
+        config,
         private_key=private_key,
         credentials=stored if stored.api_key else None,
         signature_type=wallet.signature_type,
@@ -65,10 +77,12 @@ def trading_client_for(user: User | int) -> TradingClient:
     )
     if not stored.api_key:
         derived = client.create_or_derive_credentials()
-        credential_store(
+        credential = credential_store(
             wallet=wallet,
             api_key=derived.api_key,
             api_secret=derived.secret,
             api_passphrase=derived.passphrase,
         )
+        key = (wallet.pk, wallet.updated_at, credential.updated_at, config)
+    _clients[wallet.user_id] = (key, client)
     return client
