@@ -1,5 +1,8 @@
 """The stream process's main loop: one MarketStream, the books, and the
 periodic jobs around them (publishing, interest, snapshots, heartbeat).
+It also fills resting paper orders from the market events
+(``orders.paper.resting``) and listens to live accounts' user channels
+(``orders.user_stream``).
 
 Every periodic job survives its own failures (a Redis or database restart
 is logged and retried on the next round); only the websocket client's own
@@ -25,6 +28,8 @@ from markets.recorder import BookRecorder
 from markets.stream.interest import token_meta, tokens_of_interest, viewed_tokens
 from markets.stream.publisher import BookPublisher, book_view_of
 from markets.stream.snapshots import snapshots_record
+from orders.paper.resting import REFRESH_INTERVAL, RestingPaperOrders
+from orders.user_stream import ACCOUNTS_REFRESH, LiveUserStreams
 from polybot.heartbeat import heartbeat_write
 from polybot.lib.aio import wait_for_event
 from polybot.polymarket.book import BookRegistry
@@ -48,6 +53,8 @@ class RunnerSettings:
     snapshot_interval: float
     interest_refresh: float
     stream: StreamSettings
+    paper_refresh: float = REFRESH_INTERVAL
+    accounts_refresh: float = ACCOUNTS_REFRESH
 
     @classmethod
     def from_settings(cls) -> RunnerSettings:
@@ -82,6 +89,15 @@ class StreamRunner:
             config, on_event=self.on_event, settings=runner_settings.stream,
             on_raw=None if self.recorder is None else self.recorder.record,
         )  # fmt: skip
+        # Resting paper orders, filled by this stream's market events.
+        self.paper = RestingPaperOrders(
+            self.books, interval=runner_settings.paper_refresh
+        )
+        # Live accounts' fills and order states, from their user channels.
+        self.user_streams = LiveUserStreams(
+            config, settings=runner_settings.stream,
+            interval=runner_settings.accounts_refresh,
+        )  # fmt: skip
         self.stop_event = asyncio.Event()
 
     async def on_event(self, event: MarketEvent | StreamReconnected) -> None:
@@ -100,6 +116,10 @@ class StreamRunner:
             await self._record_trade(event)
         elif isinstance(event, MarketResolvedEvent):
             await self._resolve(event)
+        try:
+            self.paper.on_event(event)
+        except Exception:
+            logger.exception("resting paper orders could not take an event")
         self.publisher.mark(self.books.apply(event))
 
     async def run(self) -> None:
@@ -115,6 +135,10 @@ class StreamRunner:
                 self.settings.snapshot_interval, self.record_snapshots, "snapshots"
             ),
             self._every(HEARTBEAT_INTERVAL, self.beat, "heartbeat"),
+            asyncio.create_task(self.paper.run(self.stop_event), name="paper"),
+            asyncio.create_task(
+                self.user_streams.run(self.stop_event), name="user-streams"
+            ),
         ]
         if self.recorder is not None:
             jobs.append(
