@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 from django.core.cache import cache
 
 # Longer than the stream's publish interval, short enough that a dead stream
@@ -36,26 +37,10 @@ class BookView:
     updated_at: str  # ISO-8601 UTC
 
     def to_json(self) -> str:
-        # Built by hand: dataclasses.asdict deep-copies every level and made
-        # this the stream's costliest step (~170 µs a view, now ~15 µs).
-        def text(value: Decimal | None) -> str | None:
-            return None if value is None else str(value)
-
-        return json.dumps(
-            {
-                "token_id": self.token_id,
-                "bids": [[str(p), str(s)] for p, s in self.bids],
-                "asks": [[str(p), str(s)] for p, s in self.asks],
-                "best_bid": text(self.best_bid),
-                "best_ask": text(self.best_ask),
-                "midpoint": text(self.midpoint),
-                "spread": text(self.spread),
-                "last_trade_price": text(self.last_trade_price),
-                "tick_size": text(self.tick_size),
-                "trusted": self.trusted,
-                "updated_at": self.updated_at,
-            }
-        )
+        # msgspec writes a dataclass field by field, each Decimal as its text
+        # (the same as str()) and the level pairs as arrays; dataclasses.asdict
+        # plus json.dumps took ~170 µs a view, a hand-built dict ~15 µs.
+        return msgspec.json.encode(self).decode()
 
     @classmethod
     def from_json(cls, raw: str) -> BookView:

@@ -28,24 +28,22 @@ Renderer = Callable[[BookView], str]
 _SEND_CONCURRENCY = 32
 
 
-def book_view_of(book: OrderBook) -> BookView:
-    best_bid, best_ask = book.best_bid, book.best_ask
+def book_view_of(book: OrderBook, *, updated_at: str | None = None) -> BookView:
+    """The view of one book; ``updated_at`` defaults to now (a flush passes
+    one time for all the books it writes)."""
+    bids, asks = book.top(Side.BUY, DEPTH_LEVELS), book.top(Side.SELL, DEPTH_LEVELS)
     return BookView(
         token_id=book.asset_id,
-        bids=[
-            (level.price, level.size) for level in book.levels(Side.BUY, DEPTH_LEVELS)
-        ],
-        asks=[
-            (level.price, level.size) for level in book.levels(Side.SELL, DEPTH_LEVELS)
-        ],
-        best_bid=best_bid.price if best_bid else None,
-        best_ask=best_ask.price if best_ask else None,
+        bids=bids,
+        asks=asks,
+        best_bid=bids[0][0] if bids else None,
+        best_ask=asks[0][0] if asks else None,
         midpoint=book.midpoint,
         spread=book.spread,
         last_trade_price=book.last_trade_price,
         tick_size=book.tick_size,
         trusted=book.trusted,
-        updated_at=utc_now().isoformat(),
+        updated_at=updated_at or utc_now().isoformat(),
     )
 
 
@@ -77,8 +75,9 @@ class BookPublisher:
         if not self._dirty:
             return 0
         dirty, self._dirty = self._dirty, set()
+        now = utc_now().isoformat()
         views = [
-            book_view_of(book)
+            book_view_of(book, updated_at=now)
             for asset_id in dirty
             if (book := self.books.get(asset_id)) is not None
         ]

@@ -22,18 +22,21 @@ Sides: ``levels``, ``depth``, ``best_bid``/``best_ask`` speak of *book* sides
 (``Side.BUY`` = the bids, as in the venue's ``price_change.side``), while
 ``walk`` takes the side of the *order* being sent (a BUY walks the asks).
 
-Levels are plain ``dict`` price → size plus a sorted list of prices kept with
-``bisect``: books have tens of levels, so O(n) inserts cost less than a
-dependency would.
+Levels are two parallel lists, prices in ascending order and their sizes,
+kept with ``bisect``: books have tens of levels, so O(n) inserts cost less
+than a dependency would. Not a dict keyed by price: hashing a ``Decimal``
+costs several times what the few comparisons of a bisection do, and every
+``price_change`` brings new ``Decimal`` objects to look up.
 """
 
 from __future__ import annotations
 
-import bisect
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 
 from polybot.polymarket.models import (
     BestBidAskEvent,
@@ -56,6 +59,8 @@ __all__ = ["BookRegistry", "OrderBook", "WalkResult"]
 ZERO = Decimal(0)
 ONE = Decimal(1)
 NO_SNAPSHOT = "no snapshot yet"
+_PRICE_OF = attrgetter("price")
+_BUY = Side.BUY  # a module constant: enum member lookups are slow on 3.11
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,31 +78,54 @@ class WalkResult:
 
 
 class _BookSide:
-    """One side: price → size, plus the prices in ascending order."""
+    """One side: prices in ascending order, and the size resting at each."""
 
     __slots__ = ("is_bid", "prices", "sizes")
 
     def __init__(self, *, is_bid: bool) -> None:
         self.is_bid = is_bid
-        self.sizes: dict[Decimal, Decimal] = {}
         self.prices: list[Decimal] = []
+        self.sizes: list[Decimal] = []  # sizes[i] rests at prices[i]
 
     def set(self, price: Decimal, size: Decimal) -> None:
-        if size <= ZERO:
-            self.remove(price)
-            return
-        if price not in self.sizes:
-            bisect.insort(self.prices, price)
-        self.sizes[price] = size
+        prices = self.prices
+        index = bisect_left(prices, price)
+        if index < len(prices) and prices[index] == price:
+            # The level keeps the price object it was created with ("0.50"
+            # stays "0.50" when "0.5" updates it).
+            if size > ZERO:
+                self.sizes[index] = size
+            else:
+                del prices[index]
+                del self.sizes[index]
+        elif size > ZERO:
+            prices.insert(index, price)
+            self.sizes.insert(index, size)
 
-    def remove(self, price: Decimal) -> None:
-        if self.sizes.pop(price, None) is not None:
-            del self.prices[bisect.bisect_left(self.prices, price)]
+    def load(self, levels: Iterable[PriceLevel]) -> None:
+        """Replace every level. Repeated prices are added up, in the order
+        sent, and levels that end at zero are dropped."""
+        prices: list[Decimal] = []
+        sizes: list[Decimal] = []
+        # A stable sort keeps repeats in the order sent, so the sums (and the
+        # price object a level keeps) do not depend on how the venue sorted.
+        for level in sorted(levels, key=_PRICE_OF):
+            if prices and prices[-1] == level.price:
+                sizes[-1] += level.size
+            else:
+                prices.append(level.price)
+                sizes.append(ZERO + level.size)
+        if all(size > ZERO for size in sizes):
+            self.prices, self.sizes = prices, sizes
+        else:
+            kept = [(p, s) for p, s in zip(prices, sizes, strict=True) if s > ZERO]
+            self.prices = [p for p, _ in kept]
+            self.sizes = [s for _, s in kept]
 
     def clear(self) -> int:
         count = len(self.prices)
-        self.sizes.clear()
         self.prices.clear()
+        self.sizes.clear()
         return count
 
     def best(self) -> Decimal | None:
@@ -105,26 +133,43 @@ class _BookSide:
             return None
         return self.prices[-1] if self.is_bid else self.prices[0]
 
-    def best_first(self) -> Iterator[Decimal]:
-        return reversed(self.prices) if self.is_bid else iter(self.prices)
+    def best_level(self) -> PriceLevel | None:
+        if not self.prices:
+            return None
+        index = -1 if self.is_bid else 0
+        return PriceLevel(price=self.prices[index], size=self.sizes[index])
+
+    def best_first(self) -> Iterator[tuple[Decimal, Decimal]]:
+        """(price, size) pairs, best first."""
+        if self.is_bid:
+            return zip(reversed(self.prices), reversed(self.sizes), strict=True)
+        return zip(self.prices, self.sizes, strict=True)
+
+    def top(self, n: int | None) -> list[tuple[Decimal, Decimal]]:
+        """The best ``n`` (all if ``None``) (price, size) pairs, best first."""
+        if n is None:
+            return list(self.best_first())
+        if n <= 0:
+            return []
+        if self.is_bid:
+            return list(
+                zip(self.prices[: -n - 1 : -1], self.sizes[: -n - 1 : -1], strict=True)
+            )
+        return list(zip(self.prices[:n], self.sizes[:n], strict=True))
 
     def remove_better_than(self, price: Decimal) -> int:
         """Drop every level strictly better than ``price``; return how many."""
         if self.is_bid:
-            cut = bisect.bisect_right(self.prices, price)
-            gone, self.prices[cut:] = self.prices[cut:], []
+            cut = bisect_right(self.prices, price)
+            gone = len(self.prices) - cut
+            del self.prices[cut:], self.sizes[cut:]
         else:
-            cut = bisect.bisect_left(self.prices, price)
-            gone, self.prices[:cut] = self.prices[:cut], []
-        for level_price in gone:
-            del self.sizes[level_price]
-        return len(gone)
+            gone = cut = bisect_left(self.prices, price)
+            del self.prices[:cut], self.sizes[:cut]
+        return gone
 
     def is_better(self, price: Decimal, than: Decimal) -> bool:
         return price > than if self.is_bid else price < than
-
-    def level(self, price: Decimal) -> PriceLevel:
-        return PriceLevel(price=price, size=self.sizes[price])
 
 
 class OrderBook:
@@ -182,16 +227,10 @@ class OrderBook:
             raise ValueError(
                 f"snapshot for {snapshot.asset_id} applied to {self.asset_id}"
             )
-        self._bids.clear()
-        self._asks.clear()
-        for side, levels in ((self._bids, snapshot.bids), (self._asks, snapshot.asks)):
-            # Adding repeats (instead of last-one-wins) keeps the result
-            # independent of the order the venue listed the levels in.
-            totals: dict[Decimal, Decimal] = {}
-            for level in levels:
-                totals[level.price] = totals.get(level.price, ZERO) + level.size
-            for price, size in totals.items():
-                side.set(price, size)
+        # Adding repeats (instead of last-one-wins) keeps the result
+        # independent of the order the venue listed the levels in.
+        self._bids.load(snapshot.bids)
+        self._asks.load(snapshot.asks)
         if snapshot.market:
             self.market = snapshot.market
         if snapshot.tick_size is not None:
@@ -225,13 +264,22 @@ class OrderBook:
         batch, and a half-applied batch would disagree for no reason."""
         if not changes:
             return self.trusted
+        asset_id, bids, asks = self.asset_id, self._bids, self._asks
         for change in changes:
-            if change.asset_id != self.asset_id:
-                raise ValueError(
-                    f"change for {change.asset_id} applied to {self.asset_id}"
-                )
-            side = self._bids if change.side == Side.BUY else self._asks
-            side.set(change.price, change.size)
+            if change.asset_id != asset_id:
+                raise ValueError(f"change for {change.asset_id} applied to {asset_id}")
+            # _BookSide.set, inlined: this loop runs for most stream messages.
+            side = bids if change.side == _BUY else asks
+            prices, price, size = side.prices, change.price, change.size
+            index = bisect_left(prices, price)
+            if index < len(prices) and prices[index] == price:
+                if size > ZERO:
+                    side.sizes[index] = size
+                else:
+                    del prices[index], side.sizes[index]
+            elif size > ZERO:
+                prices.insert(index, price)
+                side.sizes.insert(index, size)
         last = changes[-1]
         if last.hash:
             self.hash = last.hash
@@ -259,15 +307,18 @@ class OrderBook:
     ) -> None:
         # None means the message did not say (old schema): nothing to check
         # on that side. 0 / 1 are the venue's words for an empty side.
+        # Agreement is by far the common case, so it is checked here first.
+        bid_prices, ask_prices = self._bids.prices, self._asks.prices
         if venue_bid is not None:
-            self._reconcile_side(
-                self._bids, None if venue_bid <= ZERO else venue_bid, source
-            )
+            top = None if venue_bid <= ZERO else venue_bid
+            if (bid_prices[-1] if bid_prices else None) != top:
+                self._reconcile_side(self._bids, top, source)
         if venue_ask is not None:
-            self._reconcile_side(
-                self._asks, None if venue_ask >= ONE else venue_ask, source
-            )
-        self._check_not_crossed(source)
+            top = None if venue_ask >= ONE else venue_ask
+            if (ask_prices[0] if ask_prices else None) != top:
+                self._reconcile_side(self._asks, top, source)
+        if bid_prices and ask_prices and bid_prices[-1] >= ask_prices[0]:
+            self._check_not_crossed(source)
 
     def _reconcile_side(
         self, side: _BookSide, venue_top: Decimal | None, source: str
@@ -296,17 +347,15 @@ class OrderBook:
     # --- queries ------------------------------------------------------------------
 
     def _side(self, side: Side) -> _BookSide:
-        return self._bids if side == Side.BUY else self._asks
+        return self._bids if side == _BUY else self._asks
 
     @property
     def best_bid(self) -> PriceLevel | None:
-        price = self._bids.best()
-        return None if price is None else self._bids.level(price)
+        return self._bids.best_level()
 
     @property
     def best_ask(self) -> PriceLevel | None:
-        price = self._asks.best()
-        return None if price is None else self._asks.level(price)
+        return self._asks.best_level()
 
     @property
     def midpoint(self) -> Decimal | None:
@@ -334,13 +383,16 @@ class OrderBook:
     def levels(self, side: Side, n: int | None = None) -> list[PriceLevel]:
         """The top ``n`` (all if ``None``) levels of a book side, best first.
         ``Side.BUY`` = bids (highest first), ``Side.SELL`` = asks (lowest first)."""
-        book_side = self._side(side)
-        result: list[PriceLevel] = []
-        for price in book_side.best_first():
-            if n is not None and len(result) >= n:
-                break
-            result.append(book_side.level(price))
-        return result
+        return [
+            PriceLevel(price=price, size=size)
+            for price, size in self._side(side).top(n)
+        ]
+
+    def top(self, side: Side, n: int | None = None) -> list[tuple[Decimal, Decimal]]:
+        """``levels`` as plain (price, size) pairs: the same levels, without
+        building a ``PriceLevel`` for each (the publisher asks for every
+        changed book several times a second)."""
+        return self._side(side).top(n)
 
     def depth(self, side: Side, to_price: Decimal | None = None) -> Decimal:
         """Shares resting on a book side at ``to_price`` or better (all if
@@ -348,10 +400,10 @@ class OrderBook:
         below ``to_price``."""
         book_side = self._side(side)
         total = ZERO
-        for price in book_side.best_first():
+        for price, size in book_side.best_first():
             if to_price is not None and book_side.is_better(to_price, price):
                 break
-            total += book_side.sizes[price]
+            total += size
         return total
 
     def walk(
@@ -378,12 +430,11 @@ class OrderBook:
         filled = ZERO
         spent = ZERO
         used: list[PriceLevel] = []
-        for price in book_side.best_first():
+        for price, available in book_side.best_first():
             if remaining is not None and remaining <= ZERO:
                 break
             if limit_price is not None and book_side.is_better(limit_price, price):
                 break
-            available = book_side.sizes[price]
             if remaining is None:
                 take, cost = available, price * available
             elif size is not None:
@@ -457,6 +508,20 @@ class BookRegistry:
 
     def apply(self, event: MarketEvent | StreamReconnected) -> tuple[str, ...]:
         """Route one event to its books; return the asset ids it touched."""
+        if type(event) is PriceChangeEvent and event.changes:
+            # Most of the stream, and nearly always one token per event:
+            # then there is nothing to group.
+            changes = event.changes
+            asset_id = changes[0].asset_id
+            for change in changes:
+                if change.asset_id != asset_id:
+                    break
+            else:
+                book = self._books.get(asset_id)
+                if book is None or not book.market:
+                    book = self.book(asset_id, event.market)
+                book.apply_price_changes(changes, event.timestamp)
+                return (asset_id,)
         if isinstance(event, BookEvent):
             snapshot = event.snapshot
             self.book(snapshot.asset_id, snapshot.market).apply_snapshot(snapshot)

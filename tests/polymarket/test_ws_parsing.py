@@ -790,6 +790,11 @@ def test_single_object_parsers_turn_unforeseen_errors_into_parse_errors(
         parse_trade(fixture("clob-trades-page.json")["data"][0])
     with pytest.raises(PolymarketParseError, match="order: TypeError"):
         parse_open_order(fixture("clob-open-orders-page.json")["data"][0])
+    # The typed fast path would take this well-formed frame; what is tested
+    # here is the validated path it defers everything doubtful to.
+    monkeypatch.setattr(
+        "polybot.polymarket.parsing._fast_market_events", lambda raw: None
+    )
     stats = ParseStats()
     assert parse_market_message(fixture_text("ws-market-book.json"), stats) == []
     assert stats.errors == ["[0] book: TypeError: a shape nobody foresaw"]
