@@ -149,6 +149,10 @@ class PaperGateway(Gateway):
                 error_message=message,
                 submitted_at=utc_now(),
             )
+        else:
+            # Filled outright (the fills moved it to ``filled``): it was still
+            # submitted, like every other outcome records.
+            Order.objects.filter(pk=order.pk).update(submitted_at=utc_now())
 
     def _rest(self, order: Order, resting: Decimal, queue_ahead: Decimal) -> None:
         status = OrderStatus.PARTIAL if order.filled_size > ZERO else OrderStatus.OPEN

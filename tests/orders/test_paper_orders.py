@@ -54,6 +54,7 @@ def test_marketable_buy_walks_three_levels(trader, market, yes, run_commits) -> 
     order.refresh_from_db()
     # 10 @ 0.50 + 20 @ 0.52 + 20 @ 0.55 = 5.00 + 10.40 + 11.00 = 26.40 for 50
     assert order.status == OrderStatus.FILLED
+    assert order.submitted_at is not None
     assert order.filled_size == D("50")
     assert order.average_fill_price == D("0.528")
     # fee per level: q * 0.02 * p(1-p): 10*.02*.25=0.05, 20*.02*.2496=0.09984,
