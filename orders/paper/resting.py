@@ -230,10 +230,12 @@ class RestingPaperOrders:
         elif isinstance(event, PriceChangeEvent):
             touched: dict[str, RestingQueue] = {}
             for change in event.changes:
-                queue = touched.get(change.asset_id) or self._queue(change.asset_id)
+                queue = touched.get(change.asset_id)
                 if queue is None:
-                    continue
-                touched[change.asset_id] = queue
+                    queue = self._queue(change.asset_id)
+                    if queue is None:
+                        continue
+                    touched[change.asset_id] = queue
                 queue.on_level(
                     side=change.side.value, price=change.price, new_size=change.size
                 )
@@ -420,6 +422,7 @@ class RestingPaperOrders:
                     logger.exception("resting paper orders: refresh failed")
                 await wait_for_event(stop, self.interval)
         finally:
+            self._wake.set()  # the writer sees ``stop`` now, not a second later
             await writer
             try:
                 await self.flush_fills()
