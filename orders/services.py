@@ -407,6 +407,10 @@ def order_apply_update(
         return False
     # A terminal state can only be left by fills (cancel racing a match).
     from_states = [*ACTIVE_ORDER_STATUSES]
+    if target == OrderStatus.OPEN:
+        # "Open" never undoes a partial fill: ``order`` may have been read
+        # before a fill landed, and the venue calls a partial order LIVE too.
+        from_states.remove(OrderStatus.PARTIAL)
     changed = order_transition(order.pk, from_states=from_states, to=target)
     if changed:
         audit_log_record(
