@@ -3,6 +3,7 @@ gateway, against a live book in Redis: hand-computed fills, fees and cash."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -487,6 +488,31 @@ BOUNDS = risk.RISK_PRICE_BOUNDS.format(low="0.01", high="0.99")
         pytest.param(
             lambda m, o: buy(m, o, "0.50", "Infinity", "FOK"), validation.SIZE_NOT_A_NUMBER, "size",
             validation.MSG_SIZE_NOT_A_NUMBER, id="size-infinite",
+        ),
+        pytest.param(
+            lambda m, o: replace(buy(m, o, "0.45", "10"), price=None), validation.PRICE_REQUIRED, "price",
+            validation.MSG_PRICE_REQUIRED, id="no-price",
+        ),
+        pytest.param(
+            lambda m, o: replace(buy(m, o, "0.45", "10"), side="HOLD"), validation.BAD_SIDE, "side",
+            validation.MSG_BAD_SIDE, id="unknown-side",
+        ),
+        pytest.param(
+            lambda m, o: buy(m, o, "0.45", "10", "IOC"), validation.BAD_TYPE, "order_type",
+            validation.MSG_BAD_TYPE, id="unknown-order-type",
+        ),
+        pytest.param(
+            lambda m, o: buy(m, o, "0.50", "10", "FOK", post_only=True), validation.POST_ONLY_TYPE, "post_only",
+            validation.MSG_POST_ONLY_TYPE, id="post-only-fok",
+        ),
+        pytest.param(
+            lambda m, o: buy(m, o, "0.45", "10", "GTD"), validation.EXPIRATION_REQUIRED, "expiration",
+            validation.MSG_EXPIRATION_REQUIRED, id="gtd-without-expiry",
+        ),
+        pytest.param(
+            lambda m, o: buy(m, o, "0.45", "10", expiration=utc_now() + timedelta(hours=1)),
+            validation.EXPIRATION_NOT_ALLOWED, "expiration", validation.MSG_EXPIRATION_NOT_ALLOWED,
+            id="gtc-with-expiry",
         ),
         pytest.param(
             _gtd(-1), validation.EXPIRATION_TOO_SOON, "expiration",
