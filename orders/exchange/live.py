@@ -151,10 +151,13 @@ class LiveGateway(Gateway):
             venue_order_hash=signed.order_hash,
             updated_at=utc_now(),
         )
+        if stored:
+            order.signed_payload = signed.payload
+            order.venue_order_hash = signed.order_hash
+            return order
+        # Another worker stored its signature first: that one is submitted.
         order.refresh_from_db()
-        if not stored and order.status != OrderStatus.SUBMITTING:
-            return None
-        return order
+        return order if order.status == OrderStatus.SUBMITTING else None
 
     @staticmethod
     def _start_post(order: Order) -> bool:
