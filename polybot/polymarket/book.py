@@ -115,12 +115,11 @@ class _BookSide:
             else:
                 prices.append(level.price)
                 sizes.append(ZERO + level.size)
-        if all(size > ZERO for size in sizes):
-            self.prices, self.sizes = prices, sizes
-        else:
+        if sizes and min(sizes) <= ZERO:
             kept = [(p, s) for p, s in zip(prices, sizes, strict=True) if s > ZERO]
-            self.prices = [p for p, _ in kept]
-            self.sizes = [s for _, s in kept]
+            prices = [p for p, _ in kept]
+            sizes = [s for _, s in kept]
+        self.prices, self.sizes = prices, sizes
 
     def clear(self) -> int:
         count = len(self.prices)

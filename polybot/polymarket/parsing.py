@@ -653,9 +653,13 @@ def _finite(value: Decimal | None) -> bool:
     return value is None or value.is_finite()
 
 
-class _PriceChangeFrame(
-    msgspec.Struct, tag_field="event_type", tag="price_change", kw_only=True
-):
+class _Frame(msgspec.Struct, tag_field="event_type", gc=False):
+    """One market-channel object as the fast path decodes it. Not tracked by
+    the garbage collector: a frame holds only immutable values and lives for
+    one call, so it can never be part of a reference cycle."""
+
+
+class _PriceChangeFrame(_Frame, tag="price_change", kw_only=True):
     market: str = ""
     # Only the 2025-09 schema; the old one (top-level asset_id and changes)
     # lacks this field and takes the validated path.
@@ -679,7 +683,7 @@ class _PriceChangeFrame(
         )
 
 
-class _BookFrame(msgspec.Struct, tag_field="event_type", tag="book", kw_only=True):
+class _BookFrame(_Frame, tag="book", kw_only=True):
     asset_id: str
     market: str = ""
     bids: tuple[PriceLevel, ...] = ()
@@ -717,9 +721,7 @@ class _BookFrame(msgspec.Struct, tag_field="event_type", tag="book", kw_only=Tru
         return BookEvent(snapshot)
 
 
-class _LastTradePriceFrame(
-    msgspec.Struct, tag_field="event_type", tag="last_trade_price", kw_only=True
-):
+class _LastTradePriceFrame(_Frame, tag="last_trade_price", kw_only=True):
     asset_id: str
     market: str = ""
     price: Decimal
@@ -743,9 +745,7 @@ class _LastTradePriceFrame(
         )  # fmt: skip
 
 
-class _BestBidAskFrame(
-    msgspec.Struct, tag_field="event_type", tag="best_bid_ask", kw_only=True
-):
+class _BestBidAskFrame(_Frame, tag="best_bid_ask", kw_only=True):
     asset_id: str
     market: str = ""
     best_bid: Decimal | None = None
@@ -766,9 +766,7 @@ class _BestBidAskFrame(
         )  # fmt: skip
 
 
-class _TickSizeChangeFrame(
-    msgspec.Struct, tag_field="event_type", tag="tick_size_change", kw_only=True
-):
+class _TickSizeChangeFrame(_Frame, tag="tick_size_change", kw_only=True):
     asset_id: str
     market: str = ""
     old_tick_size: Decimal
