@@ -12,6 +12,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db.models import Q
+
 from accounts.models import AuditAction
 from accounts.services import audit_log_record
 from alerts.models import NotificationLevel
@@ -64,7 +66,7 @@ def reconcile_user(
     if venue_open and kill_switch_engaged(user_id):
         # Nothing may rest at the venue while the kill switch holds, even a
         # post that landed after it cancelled everything it could see.
-        cancelled = client.cancel_orders(list(venue_open)).canceled
+        cancelled = client.cancel_orders([o.id for o in venue_open.values()]).canceled
         if cancelled:
             report.states_healed.append(
                 f"{len(cancelled)} order(s) cancelled at the venue: kill switch"
@@ -139,10 +141,11 @@ def _reconcile_order(
 
 def _backfill_trades(user_id: int, client: object, now: object) -> int:
     since = utc_now() - TRADE_LOOKBACK
+    # Markets with recent activity, and those where an order still rests,
+    # however long ago it was placed: its fills are recent.
     markets = (
-        Order.objects.filter(
-            user_id=user_id, mode=TradingMode.LIVE, updated_at__gte=since
-        )
+        Order.objects.filter(user_id=user_id, mode=TradingMode.LIVE)
+        .filter(Q(updated_at__gte=since) | Q(status__in=ACTIVE_ORDER_STATUSES))
         .exclude(venue_order_hash=None)
         .values_list("market_id", "market__condition_id")
         .distinct()

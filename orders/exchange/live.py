@@ -25,6 +25,7 @@ from polybot.lib.time import utc_now
 from polybot.lib.types import TradingMode
 from polybot.polymarket.errors import (
     PolymarketError,
+    RateLimitedError,
     RejectCode,
     RejectedError,
 )
@@ -75,6 +76,10 @@ class LiveGateway(Gateway):
         except RejectedError as exc:
             self._rejected(order, exc)
             return
+        except RateLimitedError as exc:
+            # Refused before it reached the matching engine: a definite no.
+            self._close(order, OrderStatus.REJECTED, "rate_limited", str(exc))
+            return
         except Exception as exc:  # timeout, connection lost, anything: unknown
             self._unknown(order, exc)
             return
@@ -99,6 +104,10 @@ class LiveGateway(Gateway):
             return
         try:
             results = self.client.post_orders([_signed_order(o) for o in orders])
+        except RateLimitedError as exc:
+            for order in orders:
+                self._close(order, OrderStatus.REJECTED, "rate_limited", str(exc))
+            return
         except Exception as exc:
             for order in orders:
                 self._unknown(order, exc)
@@ -283,7 +292,9 @@ class LiveGateway(Gateway):
         if not by_hash:
             return CancelOutcome(cancelled=unsent, not_cancelled=missing)
         try:
-            result = self.client.cancel_orders(list(by_hash))
+            result = self.client.cancel_orders(
+                [o.venue_order_hash for o in by_hash.values() if o.venue_order_hash]
+            )
         except PolymarketError as exc:
             reason = f"venue did not confirm: {exc}"
             return CancelOutcome(

@@ -6,6 +6,7 @@ checked against the venue's own records, to the micro-dollar."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,7 @@ from orders.services import (
     order_place_batch,
 )
 from orders.submission import CHECKPOINT_HOOKS
+from polybot.lib.time import utc_now
 from polybot.lib.types import TradingMode
 from polybot.polymarket.config import VenueConfig
 from polybot.polymarket.models import Side, TradeStatus
@@ -661,3 +663,57 @@ def test_a_maker_bid_on_no_filled_by_a_taker_buying_yes_is_a_fill_on_no(
         position.size,
         position.average_entry_price,
     )
+
+
+def test_a_fill_of_an_order_resting_for_days_is_found_by_reconciliation(
+    live,
+    sandbox: SandboxThread,
+    venue_config: VenueConfig,
+    control: httpx.Client,
+    submit,
+) -> None:
+    market = market_synced(venue_config, FEE_MARKET)
+    yes, _no = outcomes(market)
+    alice = live_user("alice")
+    bob = counterparty(venue_config)
+    control.post(
+        "/fund",
+        json={"address": bob.maker_address, "amount": "100", "token_id": yes.token_id},
+    )
+    bid = submit(
+        lambda: order_place(
+            user=alice, request=request(market, yes, "BUY", "0.40", "10")
+        )
+    )
+    # Placed two days ago and untouched since; filled just now.
+    Order.objects.filter(pk=bid.pk).update(updated_at=utc_now() - timedelta(days=2))
+    counterparty_order(bob, market, yes, Side.SELL, "0.40", "10")
+
+    assert reconcile_user(alice.pk).fills_added == 1
+
+    bid = refreshed(bid)
+    assert (bid.status, bid.filled_size) == (OrderStatus.FILLED, D("10"))
+
+
+def test_a_post_refused_for_the_rate_limit_is_rejected_at_once(
+    live,
+    sandbox: SandboxThread,
+    venue_config: VenueConfig,
+    control: httpx.Client,
+    submit,
+) -> None:
+    market = market_synced(venue_config, FEE_MARKET)
+    yes, _no = outcomes(market)
+    alice = live_user("alice")
+    client = venue_client(alice)
+    control.post("/faults", json={"http_429_share": 1.0, "services": ["/clob/order"]})
+
+    order = submit(
+        lambda: order_place(
+            user=alice, request=request(market, yes, "BUY", "0.30", "10")
+        )
+    )
+
+    order = refreshed(order)
+    assert (order.status, order.error_code) == (OrderStatus.REJECTED, "rate_limited")
+    assert venue_order_ids(sandbox, client) == []
