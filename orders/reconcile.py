@@ -27,6 +27,7 @@ from orders.transitions import order_transition
 from polybot.lib.time import utc_now
 from polybot.lib.types import TradingMode
 from polybot.polymarket.models import OpenOrder
+from polybot.polymarket.trading import TradingClient
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ def reconcile_user(
                 f"{len(cancelled)} order(s) cancelled at the venue: kill switch"
             )
         venue_open = {o.id.lower(): o for o in client.open_orders()}
+    venue_open = _cancel_closed_orders(user_id, client, ours, venue_open, report)
     for order in ours:
         healed = _reconcile_order(order, gateway, venue_open, now, report)
         if healed:
@@ -80,6 +82,42 @@ def reconcile_user(
     # Trades may have completed orders the venue lists as MATCHED.
     _record(report)
     return report
+
+
+def _cancel_closed_orders(
+    user_id: int,
+    client: TradingClient,
+    ours: list[Order],
+    venue_open: dict[str, OpenOrder],
+    report: ReconcileReport,
+) -> dict[str, OpenOrder]:
+    """Orders the venue holds open that we closed (a post given up as never
+    received that landed after all, a cancel the venue missed): the user was
+    told they are not working, so they are cancelled there too. Returns the
+    venue's open orders without them."""
+    tracked = {(o.venue_order_hash or "").lower() for o in ours}
+    strays = [venue_open[h].id for h in venue_open if h not in tracked]
+    if not strays:
+        return venue_open
+    closed = list(
+        Order.objects.filter(
+            user_id=user_id,
+            mode=TradingMode.LIVE,
+            venue_order_hash__in={*strays, *(h.lower() for h in strays)},
+        ).exclude(status__in=ACTIVE_ORDER_STATUSES)
+    )
+    if not closed:
+        return venue_open  # placed outside polybot: not ours to touch
+    by_hash = {(o.venue_order_hash or "").lower(): o for o in closed}
+    result = client.cancel_orders([venue_open[h].id for h in by_hash])
+    for order_hash in result.canceled:
+        order = by_hash.get(order_hash.lower())
+        if order is not None:
+            report.states_healed.append(
+                f"order {order.pk}: {order.status} here but open at the venue;"
+                " cancelled there"
+            )
+    return {h: o for h, o in venue_open.items() if h not in by_hash}
 
 
 def _reconcile_order(

@@ -390,6 +390,42 @@ def test_an_order_that_lands_after_the_kill_switch_is_cancelled_by_the_reconcile
     assert venue_order_ids(sandbox, client) == [order.venue_order_hash]
 
 
+def test_a_post_given_up_as_never_received_that_lands_later_is_cancelled_there(
+    live,
+    sandbox: SandboxThread,
+    venue_config: VenueConfig,
+    control: httpx.Client,
+    submit,
+) -> None:
+    market = market_synced(venue_config, FEE_MARKET)
+    yes, _no = outcomes(market)
+    alice = live_user("alice")
+    client = venue_client(alice)
+    live.POLYMARKET_READ_TIMEOUT = 0.3
+    # The venue takes 1.5 s over the post: longer than the grace period here.
+    control.post("/faults", json={"latency_ms": 1500, "services": ["/clob/order"]})
+    order = submit(
+        lambda: order_place(
+            user=alice, request=request(market, yes, "BUY", "0.30", "10")
+        )
+    )
+    past_the_grace(order)
+    reconcile_user(alice.pk)
+    assert refreshed(order).status == OrderStatus.REJECTED
+    assert eventually(
+        lambda: [o.id for o in client.open_orders()] == [order.venue_order_hash]
+    )
+
+    report = reconcile_user(alice.pk)
+
+    assert report.states_healed == [
+        f"order {order.pk}: rejected here but open at the venue; cancelled there"
+    ]
+    assert client.open_orders() == []
+    assert refreshed(order).status == OrderStatus.REJECTED
+    assert venue_order_ids(sandbox, client) == [order.venue_order_hash]
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     ("checkpoint", "after_redelivery"),
