@@ -253,9 +253,9 @@ def test_a_timed_out_post_that_reached_the_venue_is_found_by_its_hash(
     yes, _no = outcomes(market)
     alice = live_user("alice")
     client = venue_client(alice)
-    live.POLYMARKET_READ_TIMEOUT = 0.3
-    # POST /order answers only after 1 s: we time out, the venue goes on.
-    control.post("/faults", json={"latency_ms": 1000, "services": ["/clob/order"]})
+    live.POLYMARKET_READ_TIMEOUT = 0.5
+    # POST /order answers only after 1.5 s: we time out, the venue goes on.
+    control.post("/faults", json={"latency_ms": 1500, "services": ["/clob/order"]})
 
     order = submit(
         lambda: order_place(
@@ -364,8 +364,8 @@ def test_an_order_that_lands_after_the_kill_switch_is_cancelled_by_the_reconcile
     yes, _no = outcomes(market)
     alice = live_user("alice")
     client = venue_client(alice)
-    live.POLYMARKET_READ_TIMEOUT = 0.3
-    control.post("/faults", json={"latency_ms": 1000, "services": ["/clob/order"]})
+    live.POLYMARKET_READ_TIMEOUT = 0.5
+    control.post("/faults", json={"latency_ms": 1500, "services": ["/clob/order"]})
     order = submit(
         lambda: order_place(
             user=alice, request=request(market, yes, "BUY", "0.30", "10")
@@ -401,9 +401,9 @@ def test_a_post_given_up_as_never_received_that_lands_later_is_cancelled_there(
     yes, _no = outcomes(market)
     alice = live_user("alice")
     client = venue_client(alice)
-    live.POLYMARKET_READ_TIMEOUT = 0.3
-    # The venue takes 1.5 s over the post: longer than the grace period here.
-    control.post("/faults", json={"latency_ms": 1500, "services": ["/clob/order"]})
+    live.POLYMARKET_READ_TIMEOUT = 0.5
+    # The venue takes 2.5 s over the post: longer than the grace period here.
+    control.post("/faults", json={"latency_ms": 2500, "services": ["/clob/order"]})
     order = submit(
         lambda: order_place(
             user=alice, request=request(market, yes, "BUY", "0.30", "10")

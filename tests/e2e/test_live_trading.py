@@ -6,6 +6,7 @@ checked against the venue's own records, to the micro-dollar."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -63,9 +64,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def sandbox() -> Iterator[SandboxThread]:
+def sandbox(request: pytest.FixtureRequest) -> Iterator[SandboxThread]:
     # A venue per test: no resting order of another test is left to match.
-    thread = SandboxThread(QUIET).start()
+    # A test may ask for its own configuration (indirect parametrization).
+    thread = SandboxThread(getattr(request, "param", QUIET)).start()
     yield thread
     thread.stop()
 
@@ -459,6 +461,12 @@ def test_a_cancel_while_the_order_is_signed_but_unsent_stops_it(
     assert venue_order_ids(sandbox, client) == []
 
 
+# Settlement slow enough that the failure always comes before CONFIRMED,
+# however loaded the machine (a confirmed trade is final).
+SLOW_SETTLEMENT = replace(QUIET, mined_after=30.0, confirmed_after=60.0)
+
+
+@pytest.mark.parametrize("sandbox", [SLOW_SETTLEMENT], indirect=True)
 def test_a_failed_settlement_reverses_the_fill_and_the_position(
     live,
     sandbox: SandboxThread,
