@@ -177,7 +177,7 @@ def _reconcile_order(
     return f"order {order.pk}: {order.status} → cancelled" if moved else ""
 
 
-def _backfill_trades(user_id: int, client: object, now: object) -> int:
+def _backfill_trades(user_id: int, client: TradingClient, now: datetime) -> int:
     since = utc_now() - TRADE_LOOKBACK
     # Markets with recent activity, and those where an order still rests,
     # however long ago it was placed: its fills are recent.
@@ -196,7 +196,7 @@ def _backfill_trades(user_id: int, client: object, now: object) -> int:
                 "token_id", flat=True
             )
         )
-        trades = client.trades_for_market(condition_id, tokens, after=since)  # type: ignore[attr-defined]
+        trades = client.trades_for_market(condition_id, tokens, after=since)
         added += trades_apply(trades, user_id=user_id)
     return added
 
