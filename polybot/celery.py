@@ -35,6 +35,12 @@ SYSTEM_SCHEDULE: dict[str, tuple[str, float, dict[str, str]]] = {
     "every-30s-reconcile-live-orders": ("orders.reconcile", 30.0, {"queue": "orders"}),
     "every-5s-venue-heartbeat": ("orders.venue_heartbeat", 5.0, {"queue": "orders"}),
     "every-10s-order-sweep": ("orders.sweep", 10.0, {"queue": "orders"}),
+    # Daily-loss baseline: each account's P&L as the UTC day starts.
+    "every-minute-day-start-pnl-snapshots": (
+        "portfolio.day_start_snapshots",
+        60.0,
+        {"queue": "default"},
+    ),
     "every-minute-settle-resolved-markets": (
         "portfolio.settle_resolved",
         60.0,

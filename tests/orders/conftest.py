@@ -51,7 +51,11 @@ def set_book(
     ask_levels = [(D(p), D(s)) for p, s in asks]
     best_bid = bid_levels[0][0] if bid_levels else None
     best_ask = ask_levels[0][0] if ask_levels else None
-    mid = (best_bid + best_ask) / 2 if best_bid is not None and best_ask is not None else None
+    mid = (
+        (best_bid + best_ask) / 2
+        if best_bid is not None and best_ask is not None
+        else None
+    )
     view = BookView(
         token_id=token_id,
         bids=bid_levels,
