@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.models import AuditAction, BotSettings, User
@@ -41,6 +42,7 @@ from orders.risk_inputs import (
 )
 from orders.transitions import order_transition
 from orders.validation import OrderRequest, request_violations
+from polybot.exceptions import ApplicationError
 from polybot.lib.time import utc_now
 from polybot.lib.types import Side, TradingMode
 
@@ -449,6 +451,7 @@ def kill_switch_engage(*, user: User) -> KillSwitchResult:
             user=user, status=StrategyStatus.RUNNING
         ).update(status=StrategyStatus.STOPPED)
     cancelled = order_cancel_all(user=user)
+    _venue_cancel_everything(user)
     audit_log_record(
         user=user,
         action=AuditAction.KILL_SWITCH,
@@ -456,6 +459,25 @@ def kill_switch_engage(*, user: User) -> KillSwitchResult:
         data={"cancelled": cancelled, "strategies_stopped": stopped},
     )
     return KillSwitchResult(cancelled=cancelled, strategies_stopped=stopped)
+
+
+def _venue_cancel_everything(user: User) -> None:
+    """Also ``DELETE /cancel-all`` at the venue for a live-capable account, so
+    orders we do not track (placed elsewhere with the same key, or landing
+    late) go too. Best effort: the reconciler keeps cancelling while the
+    halt holds."""
+    from orders.exchange.venue_client import active_wallet
+
+    if not settings.LIVE_TRADING_ENABLED:
+        return
+    try:
+        active_wallet(user)
+    except ApplicationError:
+        return  # no live wallet: nothing can be open at the venue
+    try:
+        gateway_for(TradingMode.LIVE, user).cancel_everything()  # type: ignore[attr-defined]
+    except Exception:
+        logger.exception("kill switch: venue cancel-all failed for user %s", user.pk)
 
 
 def trading_rearm(*, user: User) -> BotSettings:
