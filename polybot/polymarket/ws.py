@@ -46,6 +46,7 @@ import itertools
 import json
 import logging
 import random
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
@@ -133,7 +134,7 @@ class _NoFrameDebug(logging.LoggerAdapter[logging.Logger]):
         return level > logging.DEBUG and self.logger.isEnabledFor(level)
 
 
-class _Stream(Generic[_E]):
+class _Stream(ABC, Generic[_E]):
     """Shared machinery: shards, lifecycle, counters. Subclasses define the wire format."""
 
     channel: Literal["market", "user"]
@@ -218,8 +219,9 @@ class _Stream(Generic[_E]):
 
     # --- wire format -------------------------------------------------------------
 
+    @abstractmethod
     def _subscribe_frame(self, keys: list[str]) -> dict[str, Any]:
-        raise NotImplementedError
+        """Each channel's own wire format."""
 
     def _update_frame(
         self, operation: Literal["subscribe", "unsubscribe"], keys: list[str]
@@ -227,11 +229,13 @@ class _Stream(Generic[_E]):
         frame: dict[str, Any] = {"operation": operation, self._key_field: keys}
         return frame
 
+    @abstractmethod
     def _parse(self, raw: str | bytes) -> list[_E]:
-        raise NotImplementedError
+        """Each channel's own wire format."""
 
+    @abstractmethod
     def _reconnected(self, keys: tuple[str, ...], reason: str) -> StreamReconnected:
-        raise NotImplementedError
+        """Each channel's own wire format."""
 
     def _connect_kwargs(self) -> dict[str, Any]:
         return {}
