@@ -12,6 +12,9 @@ from django.http import HttpRequest
 NAV_SECTIONS: list[tuple[str, str, str]] = [
     ("portfolio:dashboard", "Dashboard", "grid"),
     ("markets:list", "Markets", "trending-up"),
+    ("orders:list", "Orders", "list"),
+    ("portfolio:positions", "Positions", "briefcase"),
+    ("orders:fills", "Fills", "activity"),
     ("accounts:settings", "Settings", "settings"),
 ]
 

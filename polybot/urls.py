@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("portfolio.urls")),
     path("accounts/", include("accounts.urls")),
     path("markets/", include("markets.urls")),
+    path("", include("orders.urls")),
     path("admin/", admin.site.urls),
     # /api/v1/ is canonical; the unversioned /api/ reaches the same views.
     path("api/v1/", include((api_router.urlpatterns, "api"), namespace="api")),

@@ -8,4 +8,5 @@ app_name = "portfolio"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("positions/", views.position_list, name="positions"),
 ]

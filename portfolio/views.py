@@ -18,3 +18,7 @@ def dashboard(request: HtmxRequest) -> HttpResponse:
     return render(
         request, "portfolio/dashboard.html", {"stats": stats, "positions": positions}
     )
+
+
+def position_list(request: HtmxRequest) -> HttpResponse:  # pragma: no cover
+    raise NotImplementedError  # being written
