@@ -18,6 +18,7 @@ from accounts.services import audit_log_record
 from markets.models import Outcome
 from orders.locks import user_trading_lock
 from orders.models import Fill, LiquidityRole, Order, OrderStatus, SettlementStatus
+from orders.realtime import account_changed_on_commit, order_changed
 from polybot.lib.time import utc_now
 from polybot.lib.types import Side, TradingMode
 from portfolio.cash import paper_cash_post
@@ -69,6 +70,16 @@ def fill_apply(report: FillReport) -> FillResult:
     """Record a trade once: the fill, the order's progress, the position and
     (paper) cash move together or not at all. A known trade id only moves
     its settlement status forward; ``FAILED`` reverses the fill."""
+    with transaction.atomic():
+        result = _fill_apply_locked(report)
+        # Pages show the order's progress, the position and the fill's
+        # settlement state: all may have moved.
+        order_changed(result.fill.order_id)
+        account_changed_on_commit(report.user_id)
+    return result
+
+
+def _fill_apply_locked(report: FillReport) -> FillResult:
     with transaction.atomic():
         user_trading_lock(report.user_id)
         existing = (

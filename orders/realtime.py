@@ -1,34 +1,109 @@
 """Telling a user's open pages that their orders, fills or positions moved
-(DESIGN §6: group ``user.<id>``). Pages swap the fragments by id."""
+(DESIGN §6: group ``user.<id>``). Pages swap the fragments by element id.
+
+Writers call :func:`order_changed` or :func:`account_changed_on_commit`
+inside their transaction. Changes are collected per thread and published
+once after the outermost commit, so one fill that moves an order, a
+position and cash sends each fragment once, and a rolled-back change sends
+nothing about itself.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
+
+from django.db import transaction
 
 from accounts.models import User
+from accounts.selectors import bot_settings_get
+from orders.models import Order
 from polybot.realtime import push_fragment, user_group
 from portfolio import selectors
 
 logger = logging.getLogger(__name__)
 
+ORDER_ROW_TEMPLATE = "orders/partials/_order_row.html"
+OPEN_POSITIONS_TEMPLATE = "portfolio/partials/_open_positions.html"
+TRADING_STATE_TEMPLATE = "includes/_trading_state.html"
+
+
+class _Pending(threading.local):
+    def __init__(self) -> None:
+        self.order_ids: set[int] = set()
+        self.user_ids: set[int] = set()
+        self.scheduled = False
+
+
+_pending = _Pending()
+
+
+def order_changed(order_id: int) -> None:
+    """The order's row (and its owner's account panels) after the commit."""
+    _pending.order_ids.add(order_id)
+    _schedule()
+
+
+def account_changed_on_commit(user_id: int) -> None:
+    """The user's account panels (positions, stats, trading state) after the
+    commit."""
+    _pending.user_ids.add(user_id)
+    _schedule()
+
+
+def _schedule() -> None:
+    if not _pending.scheduled:
+        _pending.scheduled = True
+        # Outside a transaction this runs at once; inside, after the commit.
+        transaction.on_commit(_flush)
+
+
+def _flush() -> None:
+    order_ids, user_ids = _pending.order_ids, _pending.user_ids
+    _pending.order_ids, _pending.user_ids = set(), set()
+    _pending.scheduled = False
+    try:
+        orders = Order.objects.filter(pk__in=order_ids).select_related(
+            "market", "outcome"
+        )
+        for order in orders:
+            user_ids.add(order.user_id)
+            push_fragment(
+                user_group(order.user_id), ORDER_ROW_TEMPLATE, {"order": order}
+            )
+    except Exception:
+        logger.exception("could not push order rows %s", sorted(order_ids))
+    for user_id in sorted(user_ids):
+        account_changed(user_id)
+
 
 def account_changed(user_id: int) -> None:
-    """Push the dashboard's stat cards and positions table (both are
-    ``partialdef``s of the dashboard template, swapped by id)."""
+    """Push the account's panels now: the dashboard's stat cards and
+    positions table, the positions page's open positions and the header's
+    trading state. A page swaps the ones it shows."""
     try:
         user = User.objects.get(pk=user_id)
-        mode = user.trading_mode
-        push_fragment(
-            user_group(user_id),
+    except User.DoesNotExist:
+        return
+    mode = user.trading_mode
+    group = user_group(user_id)
+    panels = [
+        (
             "portfolio/dashboard.html#stats-cards",
-            {"stats": selectors.dashboard_stats(user=user, mode=mode)},
-        )
-        push_fragment(
-            user_group(user_id),
+            lambda: {"stats": selectors.dashboard_stats(user=user, mode=mode)},
+        ),
+        (
             "portfolio/dashboard.html#positions",
-            {"positions": selectors.position_list(user=user, mode=mode)[:10]},
-        )
-    except Exception:
-        # A page that misses one push catches up on the next or by polling;
-        # a trading write must never fail because a browser is away.
-        logger.exception("could not push account update to user %s", user_id)
+            lambda: {"positions": selectors.position_list(user=user, mode=mode)[:10]},
+        ),
+        (OPEN_POSITIONS_TEMPLATE, lambda: selectors.open_positions_panel(user=user)),
+        (TRADING_STATE_TEMPLATE, lambda: {"bot": bot_settings_get(user=user)}),
+    ]
+    for template, context in panels:
+        try:
+            push_fragment(group, template, context())
+        except Exception:
+            # A page that misses one push catches up on the next or by
+            # polling; a trading write must never fail because a browser
+            # is away.
+            logger.exception("could not push %s to user %s", template, user_id)

@@ -547,6 +547,6 @@ def market_settle(*, market: Market) -> int:
 
 
 def _push_orders_changed(user_id: int) -> None:
-    from orders.realtime import account_changed
+    from orders.realtime import account_changed_on_commit
 
-    transaction.on_commit(lambda: account_changed(user_id))
+    account_changed_on_commit(user_id)

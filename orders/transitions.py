@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from orders.models import Order, OrderStatus
+from orders.realtime import order_changed
 from polybot.lib.time import utc_now
 
 TERMINAL_STATUSES = frozenset(
@@ -40,4 +41,8 @@ def order_transition(
     updated = Order.objects.filter(pk=order_id, status__in=list(from_states)).update(
         **values
     )
+    # ``submitting`` lasts milliseconds and sits on the tick-to-wire path:
+    # the page hears of the order when it rests, fills or fails instead.
+    if updated and to != OrderStatus.SUBMITTING:
+        order_changed(order_id)
     return updated == 1
