@@ -19,7 +19,9 @@ demo: install
 	@bash scripts/demo.sh
 
 test: install lint
-	$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || test -n "$$POLYBOT_CHROMIUM" \
+	  || echo "NOTE: no Chromium found: the browser test (tests/browser) will be SKIPPED. Install Debian's chromium to run it."
+	$(BIN)/pytest --cov --cov-report=term -rs $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
