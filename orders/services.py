@@ -56,6 +56,7 @@ __all__ = [
     "order_apply_update",
     "order_cancel",
     "order_cancel_all",
+    "order_evaluate",
     "order_place",
     "order_place_batch",
     "trading_rearm",
@@ -137,40 +138,13 @@ def _place_one(
     live_cash: Decimal | None,
     placed: list[Order],
 ) -> list[risk.RiskViolation]:
-    market = Market.objects.filter(pk=request.market_id).first()
-    outcome = Outcome.objects.filter(token_id=request.token_id).first()
-    violations = request_violations(request, market=market, outcome=outcome, now=now)
-    if violations:
-        return violations
-    assert market is not None and outcome is not None and request.price is not None
-    price = _normalise_price(request.price, market.tick_size)
-    view = book_view_get(outcome.token_id)
-    marketable = _is_marketable(request.order_type, request.side, price, view)
-    proposal = risk.OrderProposal(
-        side=request.side,
-        price=price,
-        size=request.size,
-        marketable=marketable,
-        live=mode == TradingMode.LIVE,
-        fee=_fee_estimate(market, price, request.size) if marketable else ZERO,
+    evaluation = order_evaluate(
+        user=user, bot=bot, mode=mode, request=request, now=now, live_cash=live_cash
     )
-    violations = risk.check_order(
-        proposal,
-        market=market_state(market),
-        book=book_state(view, now=now),
-        account=account_state(
-            user=user,
-            bot=bot,
-            mode=mode,
-            market=market,
-            outcome=outcome,
-            now=now,
-            live_cash=live_cash,
-        ),
-        limits=risk_limits(bot),
-    )
-    if violations:
-        return violations
+    if evaluation.violations:
+        return evaluation.violations
+    market, outcome, price = evaluation.market, evaluation.outcome, evaluation.price
+    assert market is not None and outcome is not None and price is not None
     client_order_id = request.client_order_id or uuid.uuid4().hex
     try:
         # A savepoint: a client order id already taken (a retry, a duplicate
@@ -199,6 +173,84 @@ def _place_one(
     )
     placed.append(order)
     return []
+
+
+@dataclass(frozen=True)
+class OrderEvaluation:
+    """What the checks of one order request found, and what they judged it
+    on. ``price`` is the normalised limit price; it, the book and the fee
+    are only known when the market, the outcome and the numbers are."""
+
+    violations: list[risk.RiskViolation]
+    market: Market | None = None
+    outcome: Outcome | None = None
+    price: Decimal | None = None
+    book: BookView | None = None
+    marketable: bool = False
+    fee: Decimal = ZERO
+
+
+def order_evaluate(
+    *,
+    user: User,
+    bot: BotSettings,
+    mode: str,
+    request: OrderRequest,
+    now: datetime,
+    live_cash: Decimal | None = None,
+) -> OrderEvaluation:
+    """Every validation rule, then (if those pass) every risk rule, that
+    ``request`` breaks for ``user`` now. Reads only: placing calls it under
+    the user's trading lock, the ticket's preview without one."""
+    market = Market.objects.filter(pk=request.market_id).first()
+    outcome = Outcome.objects.filter(token_id=request.token_id).first()
+    violations = request_violations(request, market=market, outcome=outcome, now=now)
+    if (
+        market is None
+        or outcome is None
+        or outcome.market_id != market.pk
+        or request.price is None
+        or not request.price.is_finite()
+        or not request.size.is_finite()
+    ):
+        return OrderEvaluation(violations=violations)
+    price = _normalise_price(request.price, market.tick_size)
+    view = book_view_get(outcome.token_id)
+    marketable = _is_marketable(request.order_type, request.side, price, view)
+    fee = _fee_estimate(market, price, request.size) if marketable else ZERO
+    if not violations:
+        proposal = risk.OrderProposal(
+            side=request.side,
+            price=price,
+            size=request.size,
+            marketable=marketable,
+            live=mode == TradingMode.LIVE,
+            fee=fee,
+        )
+        violations = risk.check_order(
+            proposal,
+            market=market_state(market),
+            book=book_state(view, now=now),
+            account=account_state(
+                user=user,
+                bot=bot,
+                mode=mode,
+                market=market,
+                outcome=outcome,
+                now=now,
+                live_cash=live_cash,
+            ),
+            limits=risk_limits(bot),
+        )
+    return OrderEvaluation(
+        violations=violations,
+        market=market,
+        outcome=outcome,
+        price=price,
+        book=view,
+        marketable=marketable,
+        fee=fee,
+    )
 
 
 def _create_order(
