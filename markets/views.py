@@ -14,6 +14,7 @@ from django_htmx.http import push_url
 from markets import display, history, selectors, services
 from markets.forms import MarketFilterForm, PriceIntervalForm, SyncStatusForm
 from markets.models import Outcome
+from orders.views.ticket import ticket_page_context
 from polybot.exceptions import ApplicationError
 from polybot.http import HtmxRequest
 from polybot.lib.time import utc_now
@@ -91,11 +92,10 @@ def market_detail(request: HtmxRequest, market_id: int) -> HttpResponse:
         }
         for quote in quotes
     ]
-    return render(
-        request,
-        "markets/market_detail.html",
-        {"market": market, "quotes": quotes, "outcomes": outcomes},
-    )
+    context = {"market": market, "quotes": quotes, "outcomes": outcomes}
+    # The order ticket and the trader's orders here (orders.views.ticket).
+    context |= ticket_page_context(user=request.user, market=market, quotes=quotes)
+    return render(request, "markets/market_detail.html", context)
 
 
 def _chart_panel(outcome: Outcome, interval: str) -> display.ChartPanel:
