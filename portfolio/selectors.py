@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from accounts.models import User
+from accounts.selectors import bot_settings_get
 from orders.models import ACTIVE_ORDER_STATUSES, Order
-from portfolio.models import Position, PositionStatus
+from polybot.lib.types import TradingMode
+from portfolio.cash import paper_cash_reserved
+from portfolio.models import CashLedgerEntry, Position, PositionStatus
+from portfolio.positions import (
+    ClosedPositionRow,
+    PositionRow,
+    PositionTotals,
+    closed_position_rows,
+    position_rows,
+    position_totals,
+)
 
 ZERO = Decimal("0")
 
@@ -62,3 +74,81 @@ def position_list(
     if status:
         qs = qs.filter(status=status)
     return qs
+
+
+CLOSED_STATUSES = (
+    PositionStatus.CLOSED,
+    PositionStatus.RESOLVED,
+    PositionStatus.REDEEMABLE,
+)
+
+
+def open_position_rows(
+    *, user: User, mode: str, limit: int | None = None
+) -> list[PositionRow]:
+    positions = position_list(user=user, mode=mode).order_by("-opened_at", "-id")
+    return position_rows(list(positions[:limit] if limit else positions))
+
+
+DASHBOARD_POSITIONS = 10
+
+
+def dashboard_positions(*, user: User, mode: str) -> list[PositionRow]:
+    """The dashboard's open positions table (its ``positions`` partial)."""
+    return open_position_rows(user=user, mode=mode, limit=DASHBOARD_POSITIONS)
+
+
+def open_positions_panel(*, user: User) -> dict[str, Any]:
+    """The whole context of ``portfolio/partials/_open_positions.html`` in the
+    user's current mode: the positions page renders it, and the account
+    socket pushes it after every order or fill change (no request needed)."""
+    mode = user.trading_mode
+    rows = open_position_rows(user=user, mode=mode)
+    return {
+        "rows": rows,
+        "totals": _totals(user=user, mode=mode, rows=rows),
+        "mode": mode,
+    }
+
+
+def _totals(*, user: User, mode: str, rows: list[PositionRow]) -> PositionTotals:
+    account = Position.objects.filter(user=user, mode=mode).aggregate(
+        realized=Sum("realized_pnl"), fees=Sum("fees_paid")
+    )
+    paper = mode == TradingMode.PAPER
+    return position_totals(
+        rows,
+        realized=account["realized"] or ZERO,
+        fees=account["fees"] or ZERO,
+        cash=paper_cash_shown(user=user) if paper else None,
+        cash_reserved=paper_cash_reserved(user) if paper else None,
+    )
+
+
+def paper_cash_shown(*, user: User) -> Decimal:
+    """The paper balance without booking anything: an account that never
+    traded shows its starting balance, funded only on its first order
+    (``portfolio.cash.paper_cash_balance`` writes; a page view must not)."""
+    last = (
+        CashLedgerEntry.objects.filter(user=user, mode=TradingMode.PAPER)
+        .order_by("-id")
+        .values_list("balance_after", flat=True)
+        .first()
+    )
+    if last is not None:
+        return last
+    return bot_settings_get(user=user).paper_starting_balance
+
+
+def closed_position_list(*, user: User, mode: str) -> QuerySet[Position]:
+    """Closed, resolved and redeemable positions, latest closed first."""
+    return (
+        Position.objects.filter(user=user, mode=mode, status__in=CLOSED_STATUSES)
+        .select_related("market", "outcome")
+        .order_by(F("closed_at").desc(nulls_last=True), "-id")
+    )
+
+
+def closed_rows(positions: list[Position]) -> list[ClosedPositionRow]:
+    """One page of closed positions with their fills still settling."""
+    return closed_position_rows(positions)
