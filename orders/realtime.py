@@ -28,11 +28,22 @@ OPEN_POSITIONS_TEMPLATE = "portfolio/partials/_open_positions.html"
 TRADING_STATE_TEMPLATE = "includes/_trading_state.html"
 
 
+class _Flush:
+    """One queued publication; remembers whether it has run."""
+
+    def __init__(self) -> None:
+        self.ran = False
+
+    def __call__(self) -> None:
+        self.ran = True
+        _flush()
+
+
 class _Pending(threading.local):
     def __init__(self) -> None:
         self.order_ids: set[int] = set()
         self.user_ids: set[int] = set()
-        self.scheduled = False
+        self.queued: _Flush | None = None
 
 
 _pending = _Pending()
@@ -52,16 +63,25 @@ def account_changed_on_commit(user_id: int) -> None:
 
 
 def _schedule() -> None:
-    if not _pending.scheduled:
-        _pending.scheduled = True
-        # Outside a transaction this runs at once; inside, after the commit.
-        transaction.on_commit(_flush)
+    # Outside a transaction on_commit runs at once; inside, after the
+    # outermost commit, once. A rollback discards the callback, so whether
+    # one is still to run is asked of the connection, not assumed.
+    queued = _pending.queued
+    connection = transaction.get_connection()
+    if (
+        queued is not None
+        and not queued.ran
+        and connection.in_atomic_block
+        and any(callback is queued for _, callback, _ in connection.run_on_commit)
+    ):
+        return
+    _pending.queued = _Flush()
+    transaction.on_commit(_pending.queued)
 
 
 def _flush() -> None:
     order_ids, user_ids = _pending.order_ids, _pending.user_ids
     _pending.order_ids, _pending.user_ids = set(), set()
-    _pending.scheduled = False
     try:
         orders = Order.objects.filter(pk__in=order_ids).select_related(
             "market", "outcome"
@@ -90,11 +110,14 @@ def account_changed(user_id: int) -> None:
     panels = [
         (
             "portfolio/dashboard.html#stats-cards",
-            lambda: {"stats": selectors.dashboard_stats(user=user, mode=mode)},
+            lambda: {
+                "stats": selectors.dashboard_stats(user=user, mode=mode),
+                "mode_label": user.get_trading_mode_display(),
+            },
         ),
         (
             "portfolio/dashboard.html#positions",
-            lambda: {"positions": selectors.position_list(user=user, mode=mode)[:10]},
+            lambda: {"positions": selectors.dashboard_positions(user=user, mode=mode)},
         ),
         (OPEN_POSITIONS_TEMPLATE, lambda: selectors.open_positions_panel(user=user)),
         (TRADING_STATE_TEMPLATE, lambda: {"bot": bot_settings_get(user=user)}),

@@ -22,9 +22,12 @@ def dashboard(request: HtmxRequest) -> HttpResponse:
     mode = request.user.trading_mode
     stats = selectors.dashboard_stats(user=request.user, mode=mode)
     positions = selectors.dashboard_positions(user=request.user, mode=mode)
-    return render(
-        request, "portfolio/dashboard.html", {"stats": stats, "positions": positions}
-    )
+    context = {
+        "stats": stats,
+        "positions": positions,
+        "mode_label": request.user.get_trading_mode_display(),
+    }
+    return render(request, "portfolio/dashboard.html", context)
 
 
 @require_GET

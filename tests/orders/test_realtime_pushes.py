@@ -111,12 +111,11 @@ def test_a_rolled_back_change_pushes_nothing(
     order = run_commits(lambda: order_place(user=trader, request=resting_request))
     listener = Listener(trader)
 
-    with pytest.raises(RuntimeError):
-        with transaction.atomic():
-            order_transition(
-                order.pk, from_states=[OrderStatus.OPEN], to=OrderStatus.CANCELLED
-            )
-            raise RuntimeError("undo")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        order_transition(
+            order.pk, from_states=[OrderStatus.OPEN], to=OrderStatus.CANCELLED
+        )
+        raise RuntimeError("undo")
 
     assert listener.drain() == []
 
@@ -129,3 +128,19 @@ def test_another_users_pages_hear_nothing(
     run_commits(lambda: order_place(user=trader, request=resting_request))
 
     assert stranger.drain() == []
+
+
+def test_pushes_go_on_after_a_rolled_back_change(
+    trader: User, resting_request: OrderRequest, run_commits
+) -> None:  # noqa: ANN001
+    order = run_commits(lambda: order_place(user=trader, request=resting_request))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        order_transition(
+            order.pk, from_states=[OrderStatus.OPEN], to=OrderStatus.CANCELLED
+        )
+        raise RuntimeError("undo")
+    listener = Listener(trader)
+
+    run_commits(lambda: order_cancel(user=trader, order=order))
+
+    assert f"order-{order.pk}" in _ids(listener.drain())
