@@ -43,6 +43,19 @@ def wallet_get(*, user: User, wallet_id: int) -> Wallet | None:
     return wallet_list(user=user).filter(pk=wallet_id).first()
 
 
+def wallet_active(*, user: User | int) -> Wallet | None:
+    """The wallet that signs live orders: active, with its key stored."""
+    user_id = user if isinstance(user, int) else user.pk
+    return (
+        Wallet.objects.filter(
+            user_id=user_id, is_active=True, credential__private_key_encrypted__gt=""
+        )
+        .select_related("credential")
+        .order_by("-updated_at")
+        .first()
+    )
+
+
 def bot_settings_get(*, user: User) -> BotSettings:
     """The user's settings, created with defaults on first read."""
     settings_row, _ = BotSettings.objects.get_or_create(user=user)

@@ -14,6 +14,7 @@ from accounts.api.views import (
     ApiKeyRevokeApi,
     ApiKeyViewSet,
     SessionApi,
+    WalletConnectApi,
 )
 from alerts.api.views import NotificationReadApi, NotificationViewSet
 from markets.api.views import MarketViewSet
@@ -44,6 +45,7 @@ def _route(regex: str, view: Any, name: str) -> URLPattern:
 
 urlpatterns = [
     _route("auth/session", SessionApi.as_view(), name="auth-session"),
+    _route("auth/connect-wallet", WalletConnectApi.as_view(), name="wallet-connect"),
     # Listing keys is a ViewSet's job, creating and revoking are commands:
     # one URL each, split by method.
     _route(

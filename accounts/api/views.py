@@ -12,6 +12,7 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from accounts import selectors, services
 from accounts.models import ApiKey, ApiKeyScope
+from accounts.wallets import wallet_connect
 
 API_KEY_NOT_FOUND = "API key not found."
 
@@ -132,3 +133,66 @@ class ApiKeyRevokeApi(APIView):
             raise NotFound(API_KEY_NOT_FOUND)
         services.api_key_revoke(api_key=api_key)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WalletConnectApi(APIView):
+    """Connect the wallet that signs live orders and make it the active one.
+    The private key is checked against the signer address, stored encrypted
+    and never returned: the answer carries its fingerprint only. Derive the
+    venue API credentials afterwards from Settings."""
+
+    class InputSerializer(serializers.Serializer[Any]):
+        address = serializers.CharField(
+            max_length=42, help_text="The signer: the address of the private key."
+        )
+        signature_type = serializers.IntegerField(
+            help_text="0 EOA, 1 Polymarket proxy, 2 Gnosis Safe, 3 deposit wallet."
+        )
+        funder = serializers.CharField(
+            max_length=42,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text="Types 1-3: the wallet that holds the funds. Empty for type 0.",
+        )
+        private_key = serializers.CharField(
+            max_length=66,
+            write_only=True,
+            trim_whitespace=True,
+            style={"input_type": "password"},
+            help_text="64 hex characters, with or without 0x. Never returned.",
+        )
+        label = serializers.CharField(
+            max_length=80, required=False, allow_blank=True, default=""
+        )
+
+    class OutputSerializer(serializers.Serializer[Any]):
+        id = serializers.IntegerField()
+        address = serializers.CharField()
+        signature_type = serializers.IntegerField()
+        funder = serializers.CharField()
+        label = serializers.CharField()
+        private_key_fingerprint = serializers.CharField()
+        api_credentials_derived = serializers.BooleanField()
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        wallet = wallet_connect(
+            user=request.user,  # type: ignore[arg-type]
+            **serializer.validated_data,
+        )
+        credential = wallet.credential
+        data = {
+            "id": wallet.pk,
+            "address": wallet.address,
+            "signature_type": wallet.signature_type,
+            "funder": wallet.funder,
+            "label": wallet.label,
+            "private_key_fingerprint": credential.private_key_fingerprint,
+            "api_credentials_derived": credential.has_api_credentials,
+        }
+        return Response(
+            self.OutputSerializer(data).data, status=status.HTTP_201_CREATED
+        )

@@ -11,7 +11,8 @@ from dataclasses import replace
 
 from django.conf import settings
 
-from accounts.models import User, Wallet
+from accounts.models import User, VenueCredential, Wallet
+from accounts.selectors import wallet_active
 from accounts.services import credential_reveal, credential_store
 from polybot.exceptions import ApplicationError
 from polybot.polymarket.config import VenueConfig
@@ -22,15 +23,7 @@ NO_WALLET = "Connect a wallet with its private key before trading live."
 
 
 def active_wallet(user: User | int) -> Wallet:
-    user_id = user if isinstance(user, int) else user.pk
-    wallet = (
-        Wallet.objects.filter(
-            user_id=user_id, is_active=True, credential__private_key_encrypted__gt=""
-        )
-        .select_related("credential")
-        .order_by("-updated_at")
-        .first()
-    )
+    wallet = wallet_active(user=user)
     if wallet is None:
         raise ApplicationError(NO_WALLET, code="live_needs_wallet")
     return wallet
@@ -62,27 +55,40 @@ def trading_client_for(user: User | int) -> TradingClient:
     cached = _clients.get(wallet.user_id)
     if cached is not None and cached[0] == key:
         return cached[1]
-    private_key = credential_reveal(credential=credential, field="private_key")
+    client = wallet_client(wallet, config)
+    if client.credentials is None:
+        credential = api_credentials_derive(wallet, client)
+        key = (wallet.pk, wallet.updated_at, credential.updated_at, config)
+    _clients[wallet.user_id] = (key, client)
+    return client
+
+
+def wallet_client(wallet: Wallet, config: VenueConfig | None = None) -> TradingClient:
+    """A client that signs for ``wallet``, with its stored L2 credentials
+    (``credentials`` is ``None`` until they are derived). Not cached."""
+    credential = wallet.credential
     stored = ApiCredentials(
         api_key=credential_reveal(credential=credential, field="api_key"),
         secret=credential_reveal(credential=credential, field="api_secret"),
         passphrase=credential_reveal(credential=credential, field="api_passphrase"),
     )
-    client = TradingClient(
-        config,
-        private_key=private_key,
+    return TradingClient(
+        config or venue_config(),
+        private_key=credential_reveal(credential=credential, field="private_key"),
         credentials=stored if stored.api_key else None,
         signature_type=wallet.signature_type,
         funder=wallet.funder or None,
     )
-    if not stored.api_key:
-        derived = client.create_or_derive_credentials()
-        credential = credential_store(
-            wallet=wallet,
-            api_key=derived.api_key,
-            api_secret=derived.secret,
-            api_passphrase=derived.passphrase,
-        )
-        key = (wallet.pk, wallet.updated_at, credential.updated_at, config)
-    _clients[wallet.user_id] = (key, client)
-    return client
+
+
+def api_credentials_derive(wallet: Wallet, client: TradingClient) -> VenueCredential:
+    """Create (or derive the existing) L2 API credentials at the venue with
+    ``client`` and store them encrypted. Raises ``PolymarketError`` when the
+    venue does not give them; nothing is stored then."""
+    derived = client.create_or_derive_credentials()
+    return credential_store(
+        wallet=wallet,
+        api_key=derived.api_key,
+        api_secret=derived.secret,
+        api_passphrase=derived.passphrase,
+    )

@@ -294,6 +294,32 @@ class BalanceAllowance:
     balance: Decimal
     allowances: dict[str, Decimal]
 
+    def allowance_for(self, spender: str) -> Decimal:
+        """What ``spender`` may move (addresses compared case-insensitively).
+        The V1 answer's one unnamed allowance stands for every spender; a
+        spender the answer does not name has none."""
+        for address, amount in self.allowances.items():
+            if address.lower() == spender.lower():
+                return amount
+        return self.allowances.get("", Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class SpenderAllowance:
+    """One exchange contract's allowance over the funder's pUSD."""
+
+    name: str  # exchange | neg_risk_exchange | neg_risk_adapter
+    address: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CollateralStatus:
+    """The funder's pUSD and what each contract that settles orders may move."""
+
+    balance: Decimal
+    allowances: tuple[SpenderAllowance, ...]
+
 
 # --- Data API --------------------------------------------------------------------
 

@@ -88,11 +88,13 @@ from polybot.polymarket.models import (
     ApiCredentials,
     BalanceAllowance,
     CancelResult,
+    CollateralStatus,
     OpenOrder,
     OrderType,
     PostOrderResult,
     Side,
     SignedOrder,
+    SpenderAllowance,
     Trade,
 )
 from polybot.polymarket.parsing import parse_open_order, parse_trade
@@ -716,6 +718,26 @@ class TradingClient:
             endpoint="GET /balance-allowance/update",
         )
         return self.balance_allowance(asset_type, token_id)
+
+    def collateral_status(self) -> CollateralStatus:
+        """The funder's pUSD balance and its allowance for each contract an
+        order may settle through: the standard and neg-risk exchanges, and
+        the neg-risk adapter the CLOB still checks for neg-risk markets
+        (API.md §4.4). Does not move money."""
+        found = self.balance_allowance("COLLATERAL")
+        contracts = self._contracts
+        spenders = (
+            ("exchange", contracts.exchange_v2),
+            ("neg_risk_exchange", contracts.neg_risk_exchange_v2),
+            ("neg_risk_adapter", contracts.neg_risk_adapter),
+        )
+        return CollateralStatus(
+            balance=found.balance,
+            allowances=tuple(
+                SpenderAllowance(name, address, found.allowance_for(address))
+                for name, address in spenders
+            ),
+        )
 
     # --- internals ------------------------------------------------------------------
 

@@ -134,7 +134,8 @@ def _balance(venue: Venue, key: ApiKey, request: web.Request) -> dict[str, Any]:
         balance = wallet.tokens[q["token_id"]]
     else:
         raise VenueError(f"invalid asset_type {asset_type}")
-    return {"balance": str(to_base_units(balance)), "allowances": dict(ALLOWANCES)}
+    allowances = {**ALLOWANCES, **venue.allowances.get(address.lower(), {})}
+    return {"balance": str(to_base_units(balance)), "allowances": allowances}
 
 
 async def balance_allowance(request: web.Request) -> web.Response:

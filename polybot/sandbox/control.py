@@ -18,7 +18,7 @@ from polybot.sandbox.errors import VenueError
 from polybot.sandbox.history import logit
 from polybot.sandbox.ledger import Wallet
 from polybot.sandbox.models import Event, FeeSchedule, Market, Outcome
-from polybot.sandbox.numbers import fmt
+from polybot.sandbox.numbers import fmt, to_base_units
 from polybot.sandbox.simulator import MarketSim
 from polybot.sandbox.venue import VENUE, Venue
 
@@ -120,6 +120,23 @@ async def fund(request: web.Request) -> web.Response:
         address, _decimal(body.get("amount"), "amount"), str(token) if token else None
     )
     return web.json_response(wallet_json(venue.engine.ledger.wallet(address)))
+
+
+async def set_allowance(request: web.Request) -> web.Response:
+    """``{"address", "spender", "amount"}``: what ``balance-allowance`` reports
+    for that owner and spender (pUSD; "0" is a missing approval)."""
+    venue = request.app[VENUE]
+    body = await _body(request)
+    address, spender = str(body.get("address") or ""), str(body.get("spender") or "")
+    if not address or not spender:
+        raise VenueError("address and spender are required")
+    amount = _decimal(body.get("amount"), "amount")
+    venue.allowances.setdefault(address.lower(), {})[spender] = str(
+        to_base_units(amount)
+    )
+    return web.json_response(
+        {"address": address, "spender": spender, "amount": fmt(amount)}
+    )
 
 
 async def wallet(request: web.Request) -> web.Response:
@@ -232,6 +249,7 @@ def add_routes(app: web.Application, prefix: str) -> None:
     r.add_post(f"{prefix}/ws/drop", drop_websockets)
     r.add_post(f"{prefix}/ws/freeze", freeze_websockets)
     r.add_post(f"{prefix}/fund", fund)
+    r.add_post(f"{prefix}/allowances", set_allowance)
     r.add_get(f"{prefix}/wallets/{{address}}", wallet)
     r.add_post(f"{prefix}/trades/{{trade_id}}/fail", fail_trade)
     r.add_post(f"{prefix}/simulator/step", step_simulator)

@@ -52,6 +52,9 @@ class Venue:
     # Funder (maker) address last used by each API key: balance-allowance for
     # proxy/safe/deposit-wallet signature types reports the funder's balance.
     funders: dict[str, str] = field(default_factory=dict)
+    # Allowances a test has set (/control/allowances), by lower-case owner
+    # address then spender, in base units; everyone else has approved all.
+    allowances: dict[str, dict[str, str]] = field(default_factory=dict)
     urls: Urls = field(default_factory=Urls)
 
 

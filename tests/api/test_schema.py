@@ -52,6 +52,7 @@ def test_the_schema_documents_v1_once_without_trailing_slashes(schema: dict):
     assert sorted(schema["paths"]) == [
         "/api/v1/auth/api-keys",
         "/api/v1/auth/api-keys/{id}",
+        "/api/v1/auth/connect-wallet",
         "/api/v1/auth/session",
         "/api/v1/markets",
         "/api/v1/markets/{id}",
