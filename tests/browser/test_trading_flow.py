@@ -1,0 +1,174 @@
+"""The demo flow in a real browser against the whole running product
+(issue 6's acceptance): log in, open a market, rest a paper GTC order below
+the best bid, fill a marketable one and see the position with its P&L,
+cancel the resting order, pull the kill switch and re-arm. Every step
+leaves a screenshot in var/screenshots/, at desktop and phone widths.
+
+Orders go through the real worker, fills come from the stream's books of the
+sandbox venue, and status changes reach the page over the account socket.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.stack import DEMO_PASSWORD, DEMO_USER, Stack
+
+# A market of the sandbox's seed-1 catalogue, with books on both outcomes.
+MARKET = "Will the Fed cut interest rates at the next FOMC meeting?"
+TICK = Decimal("0.01")
+# Far enough below the best bid that the sandbox's traders do not reach it
+# while the test runs.
+TICKS_BELOW_BID = 5
+WAIT_MS = 20_000
+
+
+def _shot(page: Any, directory: Path, name: str, focus: str | None = None) -> None:
+    """The viewport as the trader sees it, scrolled to ``focus`` if given
+    (a full-page capture smears the sticky header over the page)."""
+    if focus:
+        page.locator(focus).first.scroll_into_view_if_needed()
+    page.screenshot(path=str(directory / f"{name}.png"))
+
+
+def _log_in(page: Any, stack: Stack) -> None:
+    page.goto(f"{stack.base_url}/accounts/login/")
+    page.fill("input[name=username]", DEMO_USER)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{stack.base_url}/")
+
+
+def _open_market(page: Any, stack: Stack) -> str:
+    page.goto(f"{stack.base_url}/markets/")
+    page.get_by_role("link", name=MARKET).first.click()
+    page.wait_for_url(re.compile(r"/markets/\d+/$"))
+    # The ticket's quick buttons carry the live book's prices once it is in.
+    page.wait_for_selector("#ticket-quick button[data-set-price]:not([disabled])")
+    return page.url
+
+
+def _quick_price(page: Any, which: str) -> Decimal:
+    button = page.locator("#ticket-quick button", has_text=which)
+    return Decimal(button.get_attribute("data-set-price"))
+
+
+def _order_ids(page: Any) -> set[str]:
+    rows = page.locator(".market-orders tr.order-row")
+    return {rows.nth(i).get_attribute("id") for i in range(rows.count())}
+
+
+def _place(page: Any, *, price_button: str, ticks_down: int, size: str) -> str:
+    """Fill the ticket (Yes, Buy, GTC) and submit; returns the new row's id."""
+    before = _order_ids(page)
+    page.locator("label.ticket-side-buy").click()
+    page.locator(".ticket-option", has_text="Yes").click()
+    page.select_option("select[name=order_type]", "GTC")
+    page.locator("#ticket-quick button", has_text=price_button).click()
+    for _ in range(ticks_down):
+        page.locator("button[data-step-price='-1']").click()
+    page.fill("input[name=size]", size)
+    # The preview runs the risk checks before anything is sent.
+    page.wait_for_selector(
+        "#ticket-preview :text('Passes risk checks')", timeout=WAIT_MS
+    )
+    page.locator("button.ticket-submit").click()
+    # The answer swaps in a fresh ticket and, out of band, the orders panel.
+    page.wait_for_function(
+        "n => document.querySelectorAll('.market-orders tr.order-row').length > n",
+        arg=len(before),
+        timeout=WAIT_MS,
+    )
+    new = _order_ids(page) - before
+    assert len(new) == 1, new
+    return new.pop()
+
+
+def _wait_for_status(page: Any, row_id: str, status: str) -> None:
+    page.locator(f"#{row_id} .order-badge", has_text=status).wait_for(timeout=WAIT_MS)
+
+
+def test_a_trader_rests_fills_cancels_and_halts(
+    stack: Stack, browser: Any, screenshot_dir: Path
+) -> None:
+    page = browser.new_page(viewport=DESKTOP)
+    page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm's confirm()
+    try:
+        _log_in(page, stack)
+        market_url = _open_market(page, stack)
+        _shot(page, screenshot_dir, "01-market")
+
+        # A GTC buy below the best bid rests: pending, then open.
+        bid = _quick_price(page, "Bid")
+        resting = _place(
+            page, price_button="Bid", ticks_down=TICKS_BELOW_BID, size="10"
+        )
+        price = page.locator(f"#{resting} td.num").first.inner_text()
+        assert price == f"{(bid - TICKS_BELOW_BID * TICK) * 100:.0f}¢"
+        _wait_for_status(page, resting, "Open")
+        _shot(page, screenshot_dir, "02-resting-order", ".market-orders")
+
+        # A buy at the best ask takes liquidity and fills completely.
+        marketable = _place(page, price_button="Ask", ticks_down=0, size="10")
+        _wait_for_status(page, marketable, "Filled")
+        filled = page.locator(f"#{marketable} .fill-progress-text").inner_text()
+        assert filled == "10 / 10"
+        _shot(page, screenshot_dir, "03-filled-order", ".market-orders")
+
+        # The position: 10 Yes shares, marked, with unrealized P&L.
+        page.goto(f"{stack.base_url}/positions/")
+        row = page.locator("#open-positions tbody tr", has_text=MARKET).first
+        row.wait_for(timeout=WAIT_MS)
+        assert "Yes" in row.inner_text()
+        assert re.search(r"[+-]?\$\d+\.\d\d", row.inner_text())
+        _shot(page, screenshot_dir, "04-positions")
+
+        # Cancel the resting order from the Orders page.
+        page.goto(f"{stack.base_url}/orders/")
+        page.locator(f"#{resting} [data-testid=order-cancel]").click()
+        _wait_for_status(page, resting, "Cancelled")
+        _shot(page, screenshot_dir, "05-cancelled")
+
+        # The kill switch halts trading; re-arming lifts the halt.
+        page.locator("[data-testid=kill-switch]").click()
+        page.locator("#trading-state", has_text="Halted: kill switch").wait_for()
+        _shot(page, screenshot_dir, "06-kill-switch")
+        page.goto(market_url)
+        page.locator("#trading-state", has_text="Halted: kill switch").wait_for()
+        page.locator("[data-testid=rearm]").click()
+        page.locator("[data-testid=kill-switch]").wait_for()
+    except Exception:
+        _shot(page, screenshot_dir, "failure")
+        sys.stderr.write(stack.logs())
+        raise
+    finally:
+        page.close()
+
+
+def test_the_desk_reads_on_a_phone(
+    stack: Stack, browser: Any, screenshot_dir: Path
+) -> None:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        _log_in(page, stack)
+        _open_market(page, stack)
+        # The ticket is on the page and usable at phone width.
+        assert page.locator("button.ticket-submit").is_visible()
+        _shot(page, screenshot_dir, "phone-market")
+        for name, path in [
+            ("phone-orders", "/orders/"),
+            ("phone-positions", "/positions/"),
+            ("phone-fills", "/fills/"),
+            ("phone-settings", "/accounts/settings/"),
+        ]:
+            page.goto(f"{stack.base_url}{path}")
+            assert page.locator("#trading-state").is_visible()
+            _shot(page, screenshot_dir, name)
+    finally:
+        context.close()
