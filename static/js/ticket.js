@@ -126,6 +126,15 @@
     else if (name === "side") syncSide(form);
   });
 
+  // Placing the order ends any preview still on its way: its answer would
+  // swap stale errors into the fresh ticket.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-ticket]")) return;
+    var preview = form.querySelector(".ticket-preview");
+    if (preview && window.htmx) window.htmx.trigger(preview, "htmx:abort");
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
   });
