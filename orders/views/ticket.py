@@ -7,6 +7,7 @@ back as violations naming the ticket field they concern, shown next to it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -22,7 +23,7 @@ from markets.selectors import OutcomeQuote, market_get, market_quotes
 from orders import selectors
 from orders.errors import OrderRejectedError
 from orders.forms import AMOUNT, OrderTicketForm
-from orders.models import Order
+from orders.models import Order, OrderType
 from orders.preview import order_preview
 from orders.risk import RiskViolation
 from orders.services import order_place
@@ -35,10 +36,18 @@ TICKET_TEMPLATE = "orders/partials/_ticket.html"
 PREVIEW_TEMPLATE = "orders/partials/_ticket_preview.html"
 MARKET_ORDERS_TEMPLATE = "orders/partials/_market_orders.html"
 MARKET_ORDERS_SHOWN = 20
-# The ticket fields a violation can name; any other field ("market", "",
-# "client_order_id") is about the order as a whole.
-TICKET_FIELDS = ("outcome", "side", "order_type", "price", "size", "expiration")
-ERROR_SLOTS = (*TICKET_FIELDS, "post_only")
+# The ticket fields a violation can name, each with an error slot beside it;
+# any other field ("market", "", "client_order_id") is about the order as a
+# whole and shows above the fields.
+ERROR_SLOTS = (
+    "outcome",
+    "side",
+    "order_type",
+    "price",
+    "size",
+    "expiration",
+    "post_only",
+)
 # The fields the next ticket keeps after an order is placed.
 KEPT_FIELDS = ("outcome", "side", "order_type", "size_mode")
 PREVIEW_HINT = "Enter a price and a size to see the cost, the fee and the risk check."
@@ -155,7 +164,7 @@ def _place(
 
 
 def _attach_violations(
-    form: OrderTicketForm, violations: list[RiskViolation] | tuple[RiskViolation, ...]
+    form: OrderTicketForm, violations: Sequence[RiskViolation]
 ) -> None:
     for violation in violations:
         field = violation.field if violation.field in ERROR_SLOTS else None
@@ -192,12 +201,14 @@ def _ticket_context(
         "mode": user.trading_mode,
         "is_buy": side != Side.SELL,
         "is_amount": form["size_mode"].value() == AMOUNT,
-        "is_gtd": form["order_type"].value() == "GTD",
-        "is_resting_type": form["order_type"].value() not in ("FOK", "FAK"),
+        "is_gtd": form["order_type"].value() == OrderType.GTD,
+        "is_resting_type": form["order_type"].value()
+        not in (OrderType.FOK, OrderType.FAK),
         "outcome_options": list(zip(form["outcome"], quotes, strict=False)),
         "outcome_label": form.outcome_label(),
         "quick": _quick_prices(market, form),
         "submit_label": _submit_label(form),
+        "preview_hint": PREVIEW_HINT,
     }
 
 
