@@ -42,10 +42,11 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return context
-    from accounts.selectors import bot_settings_get
+    from accounts.models import BotSettings
     from alerts.selectors import notification_unread_count
 
     context["unread_notifications"] = notification_unread_count(user=user)
-    # The header's kill switch, or the halt and its re-arm.
-    context["trading_bot"] = bot_settings_get(user=user)
+    # The header's kill switch, or the halt and its re-arm. Read only: a
+    # page view never writes (no row yet means never halted).
+    context["trading_bot"] = BotSettings.objects.filter(user=user).first()
     return context
