@@ -49,6 +49,9 @@ ORDERS_CHANGED_EVENT = "orders-changed"
 CANCELLED_ONE = "Cancelled: {order}."
 CANCELLED_MANY = "Cancelled {count} {mode} order{plural}{where}."
 CANCELLED_NONE = "No open {mode} orders to cancel{where}."
+CANCEL_NOT_CONFIRMED = (
+    "The cancel was not confirmed, so the order is still {status}. Try again."
+)
 UNKNOWN_MARKET = "That market does not exist; nothing was cancelled."
 EXPORT_BAD_FILTERS = "Fix the filters marked below before exporting: {fields}."
 
@@ -114,10 +117,14 @@ def order_cancel(request: HtmxRequest, order_id: int) -> HttpResponse:
     try:
         order = services.order_cancel(user=request.user, order=order)
     except ApplicationError as exc:
-        # Already filled, cancelled or expired, or the venue refused: say
-        # so and show the order as it now is.
-        error = exc.message
+        # Already filled, cancelled or expired, or the venue did not
+        # confirm: say so and show the order as it now is.
         order.refresh_from_db()
+        error = (
+            CANCEL_NOT_CONFIRMED.format(status=order.get_status_display().lower())
+            if order.is_active
+            else exc.message
+        )
     if error:
         messages.error(request, error)
     else:
@@ -142,8 +149,14 @@ def order_cancel_all(request: HtmxRequest) -> HttpResponse:
     if error:
         messages.error(request, error)
     else:
-        count = services.order_cancel_all(user=request.user, market=market, mode=mode)
-        messages.add_message(request, *_cancelled_message(count, mode, market))
+        try:
+            count = services.order_cancel_all(
+                user=request.user, market=market, mode=mode
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.add_message(request, *_cancelled_message(count, mode, market))
     if not request.htmx:
         return _back(request)
     response = render(request, "includes/_messages.html", {"oob": True})

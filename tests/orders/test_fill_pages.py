@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
+from django.db import connections
 from django.http import StreamingHttpResponse
 from django.test import Client
 
@@ -160,10 +161,10 @@ def test_the_ledger_shows_cash_and_settlement(
     # 9.00 − 0.072, struck through: the failed settlement reversed it.
     assert 'class="fill-row is-reversed"' in html
     assert (
-        '<td class="num fill-cash up" title="Reversed: the settlement failed, so '
+        '<td class="num fill-cash up" data-label="Cash" title="Reversed: the settlement failed, so '
         'this never happened">+$8.93</td>'
     ) in html
-    assert '<td class="num">0.072</td>' in html
+    assert '<td class="num" data-label="Fee">0.072</td>' in html
     assert "Failed on chain: reversed out of the position" in html
 
 
@@ -294,3 +295,24 @@ def test_the_export_needs_a_login(client: Client) -> None:
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.filterwarnings("error:StreamingHttpResponse must consume")
+async def test_the_export_streams_over_asgi_without_buffering(
+    async_client, trader, yes
+):
+    """Served by daphne, the export is read batch by batch: an async
+    iterator, so Django does not first collect it into a list."""
+    await sync_to_async(_fill)(trader, yes, "2026-03-01T09:00:00", venue_trade_id="T-a")
+    await async_client.aforce_login(trader)
+    try:
+        response = await async_client.get(EXPORT_URL)
+
+        assert response.is_async
+        body = b"".join([part async for part in response.streaming_content])
+    finally:
+        # The sync thread's connection, so the test database can be dropped.
+        await sync_to_async(connections.close_all)()
+    rows = list(csv.reader(io.StringIO(body.decode())))
+    assert [row[14] for row in rows] == ["venue_trade_id", "T-a"]

@@ -359,6 +359,24 @@ def test_cancelling_a_filled_order_says_why_not(
     assert order.status == OrderStatus.FILLED
 
 
+def test_a_cancel_that_was_not_confirmed_says_the_order_is_still_open(
+    browser: Client, trader: User, yes: Outcome
+) -> None:
+    # A live order the venue has no hash for yet: the gateway cannot cancel it.
+    order = _order(trader, yes, mode="live", status="open")
+
+    response = browser.post(f"/orders/{order.pk}/cancel/", **HTMX)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert (
+        "The cancel was not confirmed, so the order is still open. Try again."
+    ) in html
+    assert f'hx-post="/orders/{order.pk}/cancel/"' in html  # can try again
+    order.refresh_from_db()
+    assert order.status == OrderStatus.OPEN
+
+
 def test_a_plain_post_cancels_and_goes_back_with_a_message(
     browser: Client, trader: User, market: Market, yes: Outcome, run_commits
 ) -> None:
