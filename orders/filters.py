@@ -9,7 +9,7 @@ whole UTC days: "from" includes its day, "to" includes its day too.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import QueryDict
@@ -95,7 +95,7 @@ class _LedgerFilterForm(forms.Form):
             data["mode"] = user.trading_mode
         super().__init__(data)
         self.default_mode = user.trading_mode
-        self.fields["market"].choices = [
+        cast(forms.ChoiceField, self.fields["market"]).choices = [
             ("", "Any market"),
             *((str(pk), _choice_label(question)) for pk, question in markets),
         ]
@@ -173,7 +173,7 @@ class OrderFilterForm(_LedgerFilterForm):
             user=user, include=_requested_market(data)
         )
         super().__init__(data, user=user, markets=markets)
-        self.fields["strategy"].choices = [
+        cast(forms.ChoiceField, self.fields["strategy"]).choices = [
             ("", "Any strategy"),
             *(
                 (str(pk), name)
@@ -250,5 +250,8 @@ def _start_of_day(day: date | None) -> datetime | None:
 
 
 def _day_after(day: date | None) -> datetime | None:
-    # "To" includes its whole day: the filter is "before the next midnight".
-    return _start_of_day(day + timedelta(days=1)) if day else None
+    # "To" includes its whole day: the filter is "before the next midnight"
+    # (and the last day there is has no end).
+    if day is None or day == date.max:
+        return None
+    return _start_of_day(day + timedelta(days=1))

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url, trigger_client_event
 
 from markets.models import Market
+from markets.selectors import market_get
 from markets.templatetags.market_ui import cents, shares
 from orders import selectors, services
 from orders.fills_csv import fill_cash_flow, fill_csv_stream
@@ -175,7 +176,7 @@ def _posted_market(data: QueryDict) -> tuple[Market | None, str]:
     raw = data.get("market_id", "").strip()
     if not raw:
         return None, ""
-    market = Market.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    market = market_get(market_id=int(raw)) if raw.isdigit() else None
     return (market, "") if market is not None else (None, UNKNOWN_MARKET)
 
 

@@ -11,9 +11,10 @@ from decimal import Decimal
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
-from django.db import connections
+from django.db import connection, connections
 from django.http import StreamingHttpResponse
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from markets.models import Market, Outcome
@@ -133,6 +134,18 @@ def test_bad_filter_values_show_their_error_and_are_ignored(
     assert 'id="id_market_error"><li>Select a valid choice. abc' in html
     # An unknown mode lists the user's current one.
     assert 'id="id_mode_error"><li>Select a valid choice. both' in html
+
+
+def test_the_farthest_dates_there_are_still_filter(
+    browser: Client, trader: User, yes: Outcome
+) -> None:
+    fill = _fill(trader, yes, "2026-03-01T09:00:00")
+
+    html = _get(browser, {"date_from": "0001-01-01", "date_to": "9999-12-31"})
+
+    assert _rows(html) == [fill.pk]
+    export = browser.get(EXPORT_URL, {"date_to": "9999-12-31"})
+    assert len(_csv(export)) == 2
 
 
 def test_htmx_gets_the_table_alone_with_the_filtered_address_pushed(
@@ -316,3 +329,18 @@ async def test_the_export_streams_over_asgi_without_buffering(
         await sync_to_async(connections.close_all)()
     rows = list(csv.reader(io.StringIO(body.decode())))
     assert [row[14] for row in rows] == ["venue_trade_id", "T-a"]
+
+
+def test_the_ledger_runs_the_same_queries_for_one_fill_or_thirty(
+    browser: Client, trader: User, yes: Outcome
+) -> None:
+    _fill(trader, yes, "2026-03-01T09:00:00")
+    with CaptureQueriesContext(connection) as one:
+        _get(browser)
+    for n in range(29):
+        _fill(trader, yes, f"2026-03-02T09:00:{n:02d}")
+
+    with CaptureQueriesContext(connection) as thirty:
+        _get(browser, {"per_page": "50"})
+
+    assert len(thirty) == len(one)

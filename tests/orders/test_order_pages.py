@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.template.loader import render_to_string
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
@@ -472,6 +474,8 @@ def test_cancel_all_with_nothing_open_says_so_and_an_unknown_market_cancels_noth
     assert (
         "That market does not exist; nothing was cancelled." in unknown.content.decode()
     )
+    huge = browser.post("/orders/cancel-all/", {"market_id": "9" * 30}, **HTMX)
+    assert "That market does not exist" in huge.content.decode()
     pending.refresh_from_db()
     assert pending.status == "pending"
     browser.post("/orders/cancel-all/", **HTMX)
@@ -510,3 +514,25 @@ def test_a_market_without_orders_filters_to_nothing_rather_than_an_error(
         f'<option value="{untraded.pk}" selected>Will it hail in Rome?</option>' in html
     )
     assert "No orders match these filters" in html
+
+
+def test_an_order_id_beyond_any_row_is_a_404(browser: Client) -> None:
+    huge = "9" * 30
+
+    assert browser.get(f"/orders/{huge}/").status_code == 404
+    assert browser.post(f"/orders/{huge}/cancel/", **HTMX).status_code == 404
+
+
+def test_the_list_runs_the_same_queries_for_one_order_or_thirty(
+    browser: Client, trader: User, yes: Outcome
+) -> None:
+    _order(trader, yes)
+    with CaptureQueriesContext(connection) as one:
+        _get(browser)
+    for _ in range(29):
+        _order(trader, yes, status="partial", filled_size=D("1"))
+
+    with CaptureQueriesContext(connection) as thirty:
+        _get(browser, {"per_page": "50"})
+
+    assert len(thirty) == len(one)
