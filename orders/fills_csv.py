@@ -50,8 +50,12 @@ _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def fill_cash_flow(fill: Fill) -> tuple[Decimal, Decimal]:
-    """(notional, net cash flow) of one fill, as the paper ledger books it."""
+    """(notional, net cash flow) of one fill, as the paper ledger books it.
+    A reversed fill (its settlement failed) moved no cash: summing the
+    column gives what really changed hands."""
     notional = micro(fill.price * fill.size)
+    if fill.reversed_at is not None:
+        return notional, Decimal("0.000000")
     net = -(notional + fill.fee) if fill.side == Side.BUY else notional - fill.fee
     return notional, net
 

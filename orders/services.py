@@ -68,6 +68,9 @@ MAX_BATCH = 15
 BATCH_EMPTY = "A batch needs at least one order."
 BATCH_TOO_LARGE = "A batch holds at most 15 orders."
 NOT_CANCELLABLE = "This order is {status}; there is nothing to cancel."
+CANCEL_NOT_CONFIRMED = (
+    "The cancel was not confirmed, so the order is still {status}. Try again."
+)
 CLIENT_ID_TAKEN = "client_order_id_taken"
 MSG_CLIENT_ID_TAKEN = "This client order id is already in use."
 ZERO = Decimal("0")
@@ -362,8 +365,11 @@ def order_cancel(*, user: User, order: Order) -> Order:
     cancelled = _cancel_orders(user, [order])
     order.refresh_from_db()
     if not cancelled and order.status not in (OrderStatus.CANCELLED,):
+        # Still working means the venue did not confirm; finished means there
+        # was nothing left to cancel.
+        message = CANCEL_NOT_CONFIRMED if order.is_active else NOT_CANCELLABLE
         raise OrderNotCancellableError(
-            NOT_CANCELLABLE.format(status=order.get_status_display().lower())
+            message.format(status=order.get_status_display().lower())
         )
     return order
 

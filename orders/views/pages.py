@@ -50,9 +50,6 @@ ORDERS_CHANGED_EVENT = "orders-changed"
 CANCELLED_ONE = "Cancelled: {order}."
 CANCELLED_MANY = "Cancelled {count} {mode} order{plural}{where}."
 CANCELLED_NONE = "No open {mode} orders to cancel{where}."
-CANCEL_NOT_CONFIRMED = (
-    "The cancel was not confirmed, so the order is still {status}. Try again."
-)
 UNKNOWN_MARKET = "That market does not exist; nothing was cancelled."
 EXPORT_BAD_FILTERS = "Fix the filters marked below before exporting: {fields}."
 
@@ -121,11 +118,7 @@ def order_cancel(request: HtmxRequest, order_id: int) -> HttpResponse:
         # Already filled, cancelled or expired, or the venue did not
         # confirm: say so and show the order as it now is.
         order.refresh_from_db()
-        error = (
-            CANCEL_NOT_CONFIRMED.format(status=order.get_status_display().lower())
-            if order.is_active
-            else exc.message
-        )
+        error = exc.message
     if error:
         messages.error(request, error)
     else:

@@ -171,11 +171,11 @@ def test_the_ledger_shows_cash_and_settlement(
 
     html = _get(browser)
 
-    # 9.00 − 0.072, struck through: the failed settlement reversed it.
+    # Struck through and no cash moved: the failed settlement reversed it.
     assert 'class="fill-row is-reversed"' in html
     assert (
-        '<td class="num fill-cash up" data-label="Cash" title="Reversed: the settlement failed, so '
-        'this never happened">+$8.93</td>'
+        '<td class="num fill-cash flat" data-label="Cash" title="Reversed: the settlement failed, so '
+        'this never happened">$0.00</td>'
     ) in html
     assert '<td class="num" data-label="Fee">0.072</td>' in html
     assert "Failed on chain: reversed out of the position" in html
@@ -229,6 +229,21 @@ def test_the_export_has_the_exact_header_and_values_of_a_known_fill(
             str(buy.order_id),
         ],
     ]  # fmt: skip
+
+
+def test_the_export_books_no_cash_for_a_reversed_fill(
+    browser: Client, trader: User, yes: Outcome
+) -> None:
+    _fill(trader, yes, "2026-03-01T09:00:00", side="SELL", price=D("0.60"),
+          size=D("15"), fee=D("0.072"), role="taker", settlement_status="FAILED",
+          reversed_at=utc_now())  # fmt: skip
+
+    row = _csv(browser.get(EXPORT_URL))[1]
+
+    # notional 9.000000 is still shown; the net cash flow is zero.
+    assert (row[9], row[10], row[11], row[13]) == (
+        "9.000000", "0.072000", "0.000000", "FAILED",
+    )  # fmt: skip
 
 
 def test_the_export_honours_the_filters(
