@@ -31,6 +31,13 @@ if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
   $PY -m polybot.embedded start
 fi
 
+# Wallet secrets are only ever stored encrypted: give the demo a master key
+# of its own, made once and kept under var/ (a real install sets ENCRYPTION_KEY).
+if [ -z "${ENCRYPTION_KEY:-}" ] && [ -z "${ENCRYPTION_KEY_FILE:-}" ]; then
+  [ -s var/demo-encryption.key ] || (umask 077 && printf %s "$($PY -m polybot.lib.crypto)" > var/demo-encryption.key)
+  export ENCRYPTION_KEY_FILE=var/demo-encryption.key
+fi
+
 $PY manage.py migrate --noinput
 $PY manage.py setup_periodic_tasks
 $PY manage.py demo_setup
