@@ -4,14 +4,19 @@
 Writers call :func:`order_changed` or :func:`account_changed_on_commit`
 inside their transaction. Changes are collected per thread and published
 once after the outermost commit, so one fill that moves an order, a
-position and cash sends each fragment once, and a rolled-back change sends
-nothing about itself.
+position and cash sends each fragment once. A sequence of writes that each
+commit on their own (cancelling many orders, a batch of stream fills) runs
+inside :func:`batched` to publish once at its end. A rolled-back change
+publishes nothing when it rolls back; its ids ride along with the next
+publication, which renders what the rows are by then.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import transaction
 
@@ -44,6 +49,7 @@ class _Pending(threading.local):
         self.order_ids: set[int] = set()
         self.user_ids: set[int] = set()
         self.queued: _Flush | None = None
+        self.batch_depth = 0
 
 
 _pending = _Pending()
@@ -62,7 +68,22 @@ def account_changed_on_commit(user_id: int) -> None:
     _schedule()
 
 
+@contextmanager
+def batched() -> Iterator[None]:
+    """Hold back the pushes of everything inside and publish them once at
+    the end (after the commit, if a transaction is still open then)."""
+    _pending.batch_depth += 1
+    try:
+        yield
+    finally:
+        _pending.batch_depth -= 1
+        if _pending.batch_depth == 0 and (_pending.order_ids or _pending.user_ids):
+            _schedule()
+
+
 def _schedule() -> None:
+    if _pending.batch_depth:
+        return  # batched() publishes when it ends
     # Outside a transaction on_commit runs at once; inside, after the
     # outermost commit, once. A rollback discards the callback, so whether
     # one is still to run is asked of the connection, not assumed.

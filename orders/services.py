@@ -388,6 +388,14 @@ def order_cancel_all(
 
 
 def _cancel_orders(user: User, orders: Sequence[Order]) -> int:
+    from orders.realtime import batched
+
+    # Each cancel commits on its own; the pages hear of them once, after.
+    with batched():
+        return _cancel_orders_now(user, orders)
+
+
+def _cancel_orders_now(user: User, orders: Sequence[Order]) -> int:
     cancelled = 0
     # Never sent: cancel here, and the submission's claim will find nothing.
     # The caller's copies may be stale (read while pending, submitted since),
@@ -498,18 +506,22 @@ class KillSwitchResult:
 def kill_switch_engage(*, user: User) -> KillSwitchResult:
     """Halt everything: block new orders, stop the bot and its strategies,
     cancel every open order in both modes. Returns what it did."""
+    from orders.realtime import batched
     from strategies.models import Strategy, StrategyStatus
 
-    with transaction.atomic():
-        bot = user_trading_lock(user)
-        _halt(bot, HALT_KILL_SWITCH)
-        bot.auto_trade_enabled = False
-        bot.save(update_fields=["auto_trade_enabled", "updated_at"])
-        stopped = Strategy.objects.filter(
-            user=user, status=StrategyStatus.RUNNING
-        ).update(status=StrategyStatus.STOPPED)
-    cancelled = order_cancel_all(user=user)
-    _venue_cancel_everything(user)
+    # Every open page hears once, at the end: halted, and what was cancelled.
+    with batched():
+        with transaction.atomic():
+            bot = user_trading_lock(user)
+            _halt(bot, HALT_KILL_SWITCH)
+            bot.auto_trade_enabled = False
+            bot.save(update_fields=["auto_trade_enabled", "updated_at"])
+            stopped = Strategy.objects.filter(
+                user=user, status=StrategyStatus.RUNNING
+            ).update(status=StrategyStatus.STOPPED)
+            _push_orders_changed(user.pk)
+        cancelled = order_cancel_all(user=user)
+        _venue_cancel_everything(user)
     audit_log_record(
         user=user,
         action=AuditAction.KILL_SWITCH,
@@ -554,6 +566,7 @@ def trading_rearm(*, user: User) -> BotSettings:
         audit_log_record(
             user=user, action=AuditAction.REARM, obj=bot, data={"was": reason}
         )
+        _push_orders_changed(user.pk)  # every open page's header
     return bot
 
 
@@ -564,6 +577,7 @@ def _halt(bot: BotSettings, reason: str) -> None:
     bot.halt_reason = reason
     bot.halted_at = utc_now()
     bot.save(update_fields=["trading_halted", "halt_reason", "halted_at", "updated_at"])
+    _push_orders_changed(bot.user_id)  # every open page's header
 
 
 # --- resolution ---------------------------------------------------------------------

@@ -30,9 +30,12 @@ _HEARTBEAT_KEY = "polybot:live:heartbeat:{}"
     ignore_result=True,
 )
 def orders_submit(order_ids: list[int]) -> None:
+    from orders.realtime import batched
     from orders.submission import orders_submit as submit
 
-    submit(order_ids)
+    # After the orders are on the wire, the pages hear of them once.
+    with batched():
+        submit(order_ids)
 
 
 @shared_task(name="orders.reconcile", ignore_result=True)

@@ -394,7 +394,7 @@ class RestingPaperOrders:
         while self._pending:
             batch = list(self._pending)
             try:
-                users = await _in_thread(_write, [p.report for p in batch])
+                await _in_thread(_write, [p.report for p in batch])
             except Exception:
                 logger.exception("could not record %d paper maker fills", len(batch))
                 for item in batch:
@@ -407,7 +407,6 @@ class RestingPaperOrders:
                 self._pending = [p for p in self._pending if p not in given_up]
                 return False
             del self._pending[: len(batch)]
-            await _in_thread(_push_accounts, users)
         return True
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -441,16 +440,10 @@ class RestingPaperOrders:
                 await wait_for_event(stop, self.interval)
 
 
-def _write(reports: list[FillReport]) -> set[int]:
-    users = set()
-    for report in reports:
-        if paper_fill_record(report):
-            users.add(report.user_id)
-    return users
+def _write(reports: list[FillReport]) -> None:
+    from orders.realtime import batched
 
-
-def _push_accounts(user_ids: set[int]) -> None:
-    from orders.realtime import account_changed
-
-    for user_id in sorted(user_ids):
-        account_changed(user_id)
+    # Each fill commits on its own; the pages hear of the batch once.
+    with batched():
+        for report in reports:
+            paper_fill_record(report)

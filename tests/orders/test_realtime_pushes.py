@@ -90,8 +90,10 @@ def test_a_marketable_fill_pushes_the_filled_row(
     order.refresh_from_db()
     assert order.status == OrderStatus.FILLED
     rows = [m for m in listener.drain() if f'id="order-{order.pk}"' in m]
-    assert rows, "the filled order's row was not pushed"
-    assert "10" in rows[-1]
+    assert len(rows) == 1
+    assert '<span class="fill-progress-text"' in rows[0]
+    assert ">10 / 10</span>" in rows[0]
+    assert ">Filled</span>" in rows[0]
 
 
 def test_cancelling_pushes_the_row_again(
@@ -144,3 +146,69 @@ def test_pushes_go_on_after_a_rolled_back_change(
     run_commits(lambda: order_cancel(user=trader, order=order))
 
     assert f"order-{order.pk}" in _ids(listener.drain())
+
+
+PANELS = ["stats-cards", "positions", "open-positions", "trading-state"]
+
+
+def test_the_kill_switch_pushes_each_row_and_each_panel_once(
+    trader: User, market: Market, yes: Outcome, run_commits
+) -> None:  # noqa: ANN001
+    from orders.services import kill_switch_engage
+
+    set_book(yes.token_id, bids=[("0.40", "100")], asks=[("0.60", "100")])
+    orders = [
+        run_commits(
+            lambda price=price: order_place(
+                user=trader,
+                request=OrderRequest(
+                    market_id=market.pk, token_id=yes.token_id, side="BUY",
+                    price=D(price), size=D("10"),
+                ),
+            )
+        )
+        for price in ("0.30", "0.31", "0.32")
+    ]  # fmt: skip
+    listener = Listener(trader)
+
+    run_commits(lambda: kill_switch_engage(user=trader))
+
+    ids = _ids(listener.drain())
+    assert sorted(ids) == sorted([f"order-{o.pk}" for o in orders] + PANELS)
+
+
+def test_a_batch_of_stream_maker_fills_pushes_each_panel_once(
+    trader: User, market: Market, yes: Outcome, run_commits
+) -> None:  # noqa: ANN001
+    from orders.models import LiquidityRole
+    from orders.paper.resting import _write
+    from orders.services import FillReport
+    from polybot.lib.time import utc_now
+
+    set_book(yes.token_id, bids=[("0.40", "100")], asks=[("0.60", "100")])
+    order = run_commits(
+        lambda: order_place(
+            user=trader,
+            request=OrderRequest(
+                market_id=market.pk, token_id=yes.token_id, side="BUY",
+                price=D("0.30"), size=D("10"),
+            ),
+        )
+    )  # fmt: skip
+    reports = [
+        FillReport(
+            user_id=trader.pk, mode="paper", order_id=order.pk, outcome=yes,
+            venue_trade_id=f"paper-maker-{n}", side="BUY", price=D("0.30"),
+            size=D("2"), fee=D("0"), role=LiquidityRole.MAKER,
+            settlement_status="CONFIRMED", matched_at=utc_now(),
+        )
+        for n in range(3)
+    ]  # fmt: skip
+    listener = Listener(trader)
+
+    run_commits(lambda: _write(reports))
+
+    ids = _ids(listener.drain())
+    assert sorted(ids) == sorted([f"order-{order.pk}", *PANELS])
+    order.refresh_from_db()
+    assert order.filled_size == D("6")
