@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -45,6 +46,7 @@ class Stack:
     database_url: str
     env: dict[str, str]
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    log_files: list[IO[bytes]] = field(default_factory=list)
 
     def logs(self) -> str:
         """Every process's log tail: what a failing test prints."""
@@ -67,10 +69,27 @@ def _database_urls() -> tuple[str, str]:
 
 
 def _redis_url() -> str:
-    """A Redis database of its own: the suite's tests flush theirs."""
-    number = int(os.environ.get("POLYBOT_BROWSER_REDIS_DB", "9"))
+    """An empty Redis database of its own (the stack's worker must not pick
+    up another run's queued tasks), never one something else is using."""
+    import redis
+
     parts = urlsplit(settings.REDIS_URL)
-    return urlunsplit(parts._replace(path=f"/{number}"))
+    configured = os.environ.get("POLYBOT_BROWSER_REDIS_DB")
+    # Never the test run's own database: its fixtures flush it between tests.
+    own = int(urlsplit(settings.TEST_REDIS_URL).path.lstrip("/") or 0)
+    candidates = (
+        [int(configured)]
+        if configured
+        else [n for n in (9, 1, 2, 3, 4, 5, 6) if n != own]
+    )
+    for number in candidates:
+        url = urlunsplit(parts._replace(path=f"/{number}"))
+        if redis.Redis.from_url(url).dbsize() == 0:
+            return url
+    raise RuntimeError(
+        f"no empty Redis database among {candidates} on {settings.REDIS_URL}; "
+        "set POLYBOT_BROWSER_REDIS_DB to one the browser test may use and empty"
+    )
 
 
 def _run(args: list[str], env: dict[str, str], log: str) -> None:
@@ -119,9 +138,6 @@ def running_stack() -> Iterator[Stack]:
     }
     with psycopg.connect(maintenance_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    import redis
-
-    redis.Redis.from_url(redis_url).flushdb()
     stack = Stack(
         base_url=f"http://127.0.0.1:{web_port}", database_url=database_url, env=env
     )
@@ -161,12 +177,18 @@ def running_stack() -> Iterator[Stack]:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+        for log in stack.log_files:
+            log.close()
         with psycopg.connect(maintenance_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()  # ours alone: found empty
 
 
 def _start(stack: Stack, name: str, args: list[str]) -> subprocess.Popen[bytes]:
-    out = open(LOG_DIR / f"{name}.log", "ab")  # noqa: SIM115 (closed with the process)
+    out = open(LOG_DIR / f"{name}.log", "ab")  # noqa: SIM115 (closed at teardown)
+    stack.log_files.append(out)
     process = subprocess.Popen(
         args, env=stack.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
     )

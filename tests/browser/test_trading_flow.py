@@ -125,7 +125,10 @@ def test_a_trader_rests_fills_cancels_and_halts(
         row = page.locator("#open-positions tbody tr", has_text=MARKET).first
         row.wait_for(timeout=WAIT_MS)
         assert "Yes" in row.inner_text()
-        assert re.search(r"[+-]?\$\d+\.\d\d", row.inner_text())
+        assert row.locator("[data-field=size]").inner_text() == "10"
+        # Marked against the live book: a signed dollar figure, never "—".
+        unrealized = row.locator("[data-field=unrealized]").inner_text()
+        assert re.match(r"^[+-]?\$\d+\.\d\d", unrealized), unrealized
         _shot(page, screenshot_dir, "04-positions")
 
         # Cancel the resting order from the Orders page.
