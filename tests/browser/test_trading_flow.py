@@ -145,6 +145,13 @@ def test_a_trader_rests_fills_cancels_and_halts(
         page.locator("#trading-state", has_text="Halted: kill switch").wait_for()
         page.locator("[data-testid=rearm]").click()
         page.locator("[data-testid=kill-switch]").wait_for()
+
+        # The fill is in the ledger; the wallet card waits in Settings.
+        page.goto(f"{stack.base_url}/fills/")
+        assert page.locator("#fill-table tbody tr", has_text=MARKET).count() >= 1
+        _shot(page, screenshot_dir, "07-fills")
+        page.goto(f"{stack.base_url}/accounts/settings/")
+        _shot(page, screenshot_dir, "08-settings-wallet", "#wallet-venue")
     except Exception:
         _shot(page, screenshot_dir, "failure")
         sys.stderr.write(stack.logs())
