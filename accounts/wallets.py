@@ -14,6 +14,7 @@ import re
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.views.decorators.debug import sensitive_variables
 from eth_account import Account
 from eth_utils import to_checksum_address
@@ -128,7 +129,7 @@ def wallet_connect(
     wallet.is_active = True
     wallet.full_clean(exclude=["user"])
     wallet.save()
-    Wallet.objects.filter(user=user).exclude(pk=wallet.pk).update(is_active=False)
+    _retire_other_wallets(user=user, keep=wallet)
     try:
         credential_store(wallet=wallet, private_key=key)
     except crypto.SecretKeyError:
@@ -174,6 +175,28 @@ def wallet_disconnect(*, user: User) -> Wallet:
         data={"address": wallet.address, "secrets_erased": bool(deleted)},
     )
     return wallet
+
+
+def _retire_other_wallets(*, user: User, keep: Wallet) -> None:
+    """Deactivate the user's other wallets and erase their secrets (key and
+    API credentials), as a disconnect does: an inactive wallet signs nothing,
+    so its ciphertext would only be there for a stolen master key to open."""
+    others = Wallet.objects.filter(user=user).exclude(pk=keep.pk)
+    retired = list(others.filter(Q(is_active=True) | Q(credential__isnull=False)))
+    others.update(is_active=False)
+    for wallet in retired:
+        deleted, _ = VenueCredential.objects.filter(wallet=wallet).delete()
+        audit_log_record(
+            user=user,
+            action=AuditAction.CREDENTIAL_CHANGE,
+            obj=wallet,
+            message=f"Wallet {wallet.address} replaced",
+            data={
+                "address": wallet.address,
+                "replaced_by": keep.address,
+                "secrets_erased": bool(deleted),
+            },
+        )
 
 
 def _signature_type(value: int | str) -> int | None:

@@ -241,8 +241,14 @@ class FillFilterForm(_LedgerFilterForm):
 
 
 def _requested_market(data: QueryDict) -> int | None:
-    raw = data.get("market", "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return parse_row_id(data.get("market", ""))
+
+
+def parse_row_id(raw: str) -> int | None:
+    """A row id typed in an address or a form, or None when it cannot be one.
+    ASCII digits only (``"²".isdigit()`` is true but ``int("²")`` raises),
+    and short enough for an integer column."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
 
 
 def _start_of_day(day: date | None) -> datetime | None:

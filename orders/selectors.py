@@ -5,16 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
     ExpressionWrapper,
     F,
+    Func,
     Q,
     QuerySet,
     Sum,
+    Value,
+    When,
 )
+from django.db.models.functions import Mod, Round
+from django.db.models.lookups import Exact
 
 from accounts.models import User
 from markets.models import Market
@@ -77,21 +84,10 @@ class FillFilters:
     matched_to: datetime | None = None
 
 
-def fill_list(
-    *,
-    user: User,
-    mode: str | None = None,
-    market_id: int | None = None,
-    filters: FillFilters | None = None,
-) -> QuerySet[Fill]:
-    """The user's fills ledger, newest first. ``mode`` and ``market_id`` narrow
-    it as ``filters`` does (both apply when given)."""
-    fills = Fill.objects.filter(user=user).select_related("market", "outcome", "order")
-    if mode:
-        fills = fills.filter(mode=mode)
-    if market_id is not None:
-        fills = fills.filter(market_id=market_id)
+def fill_list(*, user: User, filters: FillFilters | None = None) -> QuerySet[Fill]:
+    """The user's fills ledger, newest first, narrowed by ``filters``."""
     f = filters or FillFilters()
+    fills = Fill.objects.filter(user=user).select_related("market", "outcome", "order")
     if f.mode:
         fills = fills.filter(mode=f.mode)
     if f.market_id is not None:
@@ -153,25 +149,42 @@ def order_strategy_choices(*, user: User) -> list[tuple[int, str]]:
 @dataclass(frozen=True)
 class FillTotals:
     count: int
+    # Fills whose settlement failed: reversed, they moved no cash.
+    reversed: int
     notional: Decimal
     fees: Decimal
 
 
+_MONEY = DecimalField(max_digits=30, decimal_places=12)
+
+
+def _micro(amount: Any) -> Case:
+    """A positive amount rounded to pUSD's 6 places half to even, as
+    ``portfolio.pnl.micro`` rounds the CSV's notional column (PostgreSQL's
+    round() takes a half away from zero)."""
+    tie_to_even = Exact(Mod(amount * Value(Decimal(10**6)), 2), Decimal("0.5"))
+    return Case(
+        When(tie_to_even, then=Func(amount, 6, function="TRUNC")),
+        default=Round(amount, 6),
+        output_field=_MONEY,
+    )
+
+
 def fill_totals(*, fills: QuerySet[Fill]) -> FillTotals:
-    """How many fills ``fills`` holds, what they traded and what they cost in
-    fees (for the Fills page's summary line)."""
+    """How many fills ``fills`` holds (and how many were reversed), what the
+    others traded and what they cost in fees, for the Fills page's summary:
+    a reversed fill moved no cash, as its CSV row says."""
+    booked = Q(reversed_at__isnull=True)
+    notional = ExpressionWrapper(F("price") * F("size"), output_field=_MONEY)
     totals = fills.order_by().aggregate(
         count=Count("id"),
-        notional=Sum(
-            ExpressionWrapper(
-                F("price") * F("size"),
-                output_field=DecimalField(max_digits=30, decimal_places=12),
-            )
-        ),
-        fees=Sum("fee"),
+        reversed=Count("id", filter=~booked),
+        notional=Sum(_micro(notional), filter=booked),
+        fees=Sum("fee", filter=booked),
     )
     return FillTotals(
         count=totals["count"],
+        reversed=totals["reversed"],
         notional=totals["notional"] or Decimal("0"),
         fees=totals["fees"] or Decimal("0"),
     )

@@ -15,10 +15,8 @@ from polybot.lib.types import TradingMode
 from portfolio.cash import paper_cash_reserved
 from portfolio.models import CashLedgerEntry, Position, PositionStatus
 from portfolio.positions import (
-    ClosedPositionRow,
     PositionRow,
     PositionTotals,
-    closed_position_rows,
     position_rows,
     position_totals,
 )
@@ -147,8 +145,3 @@ def closed_position_list(*, user: User, mode: str) -> QuerySet[Position]:
         .select_related("market", "outcome")
         .order_by(F("closed_at").desc(nulls_last=True), "-id")
     )
-
-
-def closed_rows(positions: list[Position]) -> list[ClosedPositionRow]:
-    """One page of closed positions with their fills still settling."""
-    return closed_position_rows(positions)

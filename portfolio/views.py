@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from polybot.http import HtmxRequest
 from portfolio import selectors
+from portfolio.positions import closed_position_rows
 
 CLOSED_PAGE_SIZE = 25
 OPEN_POSITIONS_TEMPLATE = "portfolio/partials/_open_positions.html"
@@ -45,7 +46,7 @@ def position_list(request: HtmxRequest) -> HttpResponse:
             user=request.user, mode=request.user.trading_mode
         )
         page = Paginator(positions, CLOSED_PAGE_SIZE).get_page(request.GET.get("page"))
-        context.update(page=page, closed=selectors.closed_rows(list(page)))
+        context.update(page=page, closed=closed_position_rows(list(page)))
         template = "portfolio/positions.html#closed-positions"
     else:
         context.update(selectors.open_positions_panel(user=request.user))

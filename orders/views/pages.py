@@ -29,12 +29,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url, trigger_client_event
 
+from accounts.models import User
 from markets.models import Market
 from markets.selectors import market_get
 from markets.templatetags.market_ui import cents, shares
 from orders import selectors, services
 from orders.fills_csv import fill_cash_flow, fill_csv_stream
-from orders.filters import PAGE_SIZES, FillFilterForm, OrderFilterForm
+from orders.filters import (
+    PAGE_SIZES,
+    FillFilterForm,
+    OrderFilterForm,
+    parse_row_id,
+)
 from orders.models import Fill, Order
 from polybot.exceptions import ApplicationError
 from polybot.http import HtmxRequest
@@ -65,22 +71,12 @@ def order_list(request: HtmxRequest) -> HttpResponse:
     filters = form.filters()
     orders = selectors.order_list(user=request.user, filters=filters)
     page = Paginator(orders, form.page_size()).get_page(request.GET.get("page"))
-    mode = request.user.trading_mode
     context = {
         "form": form,
         "mode": filters.mode,
         "narrowed": form.is_narrowed(),
         "orders": page.object_list,
-        # Cancel-all acts on the user's current mode (in the filtered
-        # market when there is one), whatever the table shows.
-        "cancel_all": {
-            "mode": mode,
-            "mode_label": TradingMode(mode).label.lower(),
-            "market_id": filters.market_id,
-            "count": selectors.order_active_count(
-                user=request.user, mode=mode, market_id=filters.market_id
-            ),
-        },
+        "cancel_all": _cancel_all_button(request.user, filters.market_id),
     }
     return _list_page(
         request, ORDER_LIST_TEMPLATE, "order-table", "orders:list", form, page, context
@@ -125,11 +121,16 @@ def order_cancel(request: HtmxRequest, order_id: int) -> HttpResponse:
         messages.success(request, CANCELLED_ONE.format(order=_describe(order)))
     if not request.htmx:
         return _back(request)
-    return render(
-        request,
-        ORDER_LIST_TEMPLATE + "#cancel-response",
-        {"order": order, "row_error": error},
-    )
+    context: dict[str, Any] = {"order": order, "row_error": error}
+    listed = _orders_page_query(request)
+    if listed is not None:
+        # The Orders page's "Cancel all (N)" counts this order too: send it
+        # again out of band (reloading the table would close an open detail).
+        market = _existing_market(listed.get("market", ""))
+        context["cancel_all"] = _cancel_all_button(
+            request.user, market.pk if market else None
+        )
+    return render(request, ORDER_LIST_TEMPLATE + "#cancel-response", context)
 
 
 @require_POST
@@ -165,12 +166,40 @@ def _get_order_for_user(request: HtmxRequest, order_id: int) -> Order:
     return order
 
 
+def _cancel_all_button(user: User, market_id: int | None) -> dict[str, Any]:
+    """What the Orders page's cancel-all button says. It acts on the user's
+    current mode (in the filtered market when there is one), whatever the
+    table shows."""
+    mode = user.trading_mode
+    return {
+        "mode": mode,
+        "mode_label": TradingMode(mode).label.lower(),
+        "market_id": market_id,
+        "count": selectors.order_active_count(
+            user=user, mode=mode, market_id=market_id
+        ),
+    }
+
+
+def _orders_page_query(request: HtmxRequest) -> QueryDict | None:
+    """The query string of the Orders page htmx sent this request from, or
+    None when it came from another page (a market's, an order's)."""
+    current = request.htmx.current_url_abs_path or ""
+    path, _, query = current.partition("?")
+    return QueryDict(query) if path == reverse("orders:list") else None
+
+
 def _posted_market(data: QueryDict) -> tuple[Market | None, str]:
     raw = data.get("market_id", "").strip()
     if not raw:
         return None, ""
-    market = market_get(market_id=int(raw)) if raw.isdigit() else None
+    market = _existing_market(raw)
     return (market, "") if market is not None else (None, UNKNOWN_MARKET)
+
+
+def _existing_market(raw: str) -> Market | None:
+    market_id = parse_row_id(raw)
+    return market_get(market_id=market_id) if market_id is not None else None
 
 
 def _cancelled_message(count: int, mode: str, market: Market | None) -> tuple[int, str]:

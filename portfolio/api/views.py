@@ -129,4 +129,5 @@ class TradeListApi(ListAPIView[Fill]):
 
     def get_queryset(self) -> Any:
         user = self.request.user
-        return order_selectors.fill_list(user=user, mode=user.trading_mode)  # type: ignore[arg-type,union-attr]
+        filters = order_selectors.FillFilters(mode=user.trading_mode)  # type: ignore[union-attr]
+        return order_selectors.fill_list(user=user, filters=filters)  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from django.forms.models import model_to_dict
 from eth_utils import to_checksum_address
 
 from accounts.models import AuditAction, AuditLog, User, VenueCredential, Wallet
-from accounts.services import credential_reveal
+from accounts.services import credential_reveal, credential_store
 from accounts.wallets import (
     ADDRESS_INVALID,
     ENCRYPTION_UNAVAILABLE,
@@ -293,3 +293,35 @@ def test_disconnecting_is_refused_while_trading_live(user: User) -> None:
 
     assert exc.value.message == WALLET_LOCKED_WHILE_LIVE
     assert VenueCredential.objects.count() == 1
+
+
+def test_connecting_another_wallet_erases_the_old_ones_secrets(user: User) -> None:
+    old = _connect(user)
+    credential_store(wallet=old, api_key="k", api_secret="s", api_passphrase="p")
+
+    new = _connect(user, address=OTHER_SIGNER, private_key=OTHER_KEY)
+
+    assert not VenueCredential.objects.filter(wallet=old).exists()
+    old.refresh_from_db()
+    assert (old.is_active, old.address) == (False, SIGNER)
+    credential = VenueCredential.objects.get(wallet=new)
+    assert credential_reveal(credential=credential, field="private_key") == OTHER_KEY
+    entry = AuditLog.objects.filter(message__endswith="replaced").get()
+    assert entry.action == AuditAction.CREDENTIAL_CHANGE
+    assert entry.object_id == str(old.pk)
+    assert entry.data == {
+        "address": SIGNER,
+        "replaced_by": OTHER_SIGNER,
+        "secrets_erased": True,
+    }
+
+
+def test_reconnecting_the_same_wallet_keeps_its_api_credentials(user: User) -> None:
+    wallet = _connect(user)
+    credential_store(wallet=wallet, api_key="k", api_secret="s", api_passphrase="p")
+
+    _connect(user, label="renamed")
+
+    credential = VenueCredential.objects.get(wallet=wallet)
+    assert credential_reveal(credential=credential, field="api_key") == "k"
+    assert not AuditLog.objects.filter(message__endswith="replaced").exists()

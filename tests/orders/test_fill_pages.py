@@ -19,7 +19,9 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from markets.models import Market, Outcome
 from orders import fills_csv
+from orders import selectors as fills_selectors
 from orders.models import Fill
+from orders.selectors import FillFilters
 from polybot.lib.time import utc_now
 from tests.factories.markets import MarketFactory, OutcomeFactory
 from tests.factories.orders import FillFactory, OrderFactory
@@ -359,3 +361,43 @@ def test_the_ledger_runs_the_same_queries_for_one_fill_or_thirty(
         _get(browser, {"per_page": "50"})
 
     assert len(thirty) == len(one)
+
+
+def test_a_superscript_digit_in_the_market_filter_is_a_field_error_not_a_500(
+    browser: Client, trader: User, yes: Outcome
+) -> None:
+    fill = _fill(trader, yes, "2026-03-01T09:00:00")
+
+    # "²".isdigit() is True but int("²") raises.
+    html = _get(browser, {"market": "²"})
+    export = browser.get(EXPORT_URL, {"market": "²"})
+
+    assert _rows(html) == [fill.pk]
+    assert 'id="id_market_error"><li>Select a valid choice. ² is not one of' in html
+    assert export.status_code == 302
+    assert export["Location"] == "/fills/?market=%C2%B2"
+
+
+def test_the_summary_leaves_reversed_fills_out_of_the_money_and_rounds_like_the_csv(
+    browser: Client, trader: User, yes: Outcome
+) -> None:
+    # 3.5 × 0.123457 = 0.4320995 → 0.432100 and 0.5 × 0.000005 = 0.0000025 →
+    # 0.000002 (pUSD's 6 places, half to even, as the CSV's notional column).
+    _fill(trader, yes, "2026-03-01T09:00:00", price=D("0.123457"), size=D("3.5"))
+    _fill(trader, yes, "2026-03-01T09:00:01", price=D("0.000005"), size=D("0.5"))
+    _fill(trader, yes, "2026-03-01T09:00:02", price=D("0.50"), size=D("9"),
+          fee=D("0.10"), role="taker")  # fmt: skip
+    _fill(trader, yes, "2026-03-01T09:00:03", side="SELL", price=D("0.60"),
+          size=D("15"), fee=D("0.072"), role="taker", settlement_status="FAILED",
+          reversed_at=utc_now())  # fmt: skip
+
+    html = _get(browser)
+
+    # 0.432100 + 0.000002 + 4.500000: the reversed 9.00 and its fee are out.
+    assert "4 fills, 1 reversed · traded $4.93 · fees $0.10" in html
+    totals = fills_selectors.fill_totals(
+        fills=fills_selectors.fill_list(user=trader, filters=FillFilters(mode="paper"))
+    )
+    assert totals == fills_selectors.FillTotals(
+        count=4, reversed=1, notional=D("4.932102"), fees=D("0.100000")
+    )

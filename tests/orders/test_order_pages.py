@@ -536,3 +536,133 @@ def test_the_list_runs_the_same_queries_for_one_order_or_thirty(
         _get(browser, {"per_page": "50"})
 
     assert len(thirty) == len(one)
+
+
+# --- digits that are not ASCII ------------------------------------------------------
+
+
+def test_a_superscript_digit_in_the_market_filter_is_a_field_error_not_a_500(
+    browser: Client, trader: User, yes: Outcome
+) -> None:
+    order = _order(trader, yes)
+
+    # "²".isdigit() is True but int("²") raises.
+    html = _get(browser, {"market": "²"})
+
+    assert _rows(html) == [order.pk]
+    assert 'id="id_market_error"><li>Select a valid choice. ² is not one of' in html
+
+
+def test_cancel_all_with_a_superscript_digit_market_cancels_nothing(
+    browser: Client, trader: User, yes: Outcome
+) -> None:
+    pending = _order(trader, yes, status="pending")
+
+    response = browser.post("/orders/cancel-all/", {"market_id": "²"}, **HTMX)
+
+    assert response.status_code == 200
+    assert (
+        "That market does not exist; nothing was cancelled."
+        in response.content.decode()
+    )
+    pending.refresh_from_db()
+    assert pending.status == "pending"
+
+
+# --- one cancel keeps cancel-all's count right --------------------------------------
+
+
+def _cancel_all_button(html: str) -> str:
+    match = re.search(r'<form id="cancel-all".*?</form>', html, re.S)
+    assert match, "no cancel-all form"
+    return match.group(0)
+
+
+def test_cancelling_one_order_updates_the_cancel_all_count_out_of_band(
+    browser: Client, trader: User, market: Market, yes: Outcome, run_commits
+) -> None:
+    set_book(yes.token_id, bids=[("0.48", "100")], asks=[("0.50", "100")])
+    first = _place(trader, market, yes, run_commits, price="0.45")
+    _place(trader, market, yes, run_commits, price="0.44")
+    _order(trader, OutcomeFactory(), status="open")  # another market
+    assert ">Cancel all paper (3)</button>" in _get(browser)
+
+    response = run_commits(
+        lambda: browser.post(
+            f"/orders/{first.pk}/cancel/",
+            HTTP_HX_CURRENT_URL="http://testserver/orders/?status=active",
+            **HTMX,
+        )
+    )
+
+    html = response.content.decode()
+    form = _cancel_all_button(html)
+    assert 'hx-swap-oob="true"' in form
+    # In a template: after the <tr> a bare <form> would be parsed empty.
+    assert re.search(r'<template>\s*<form id="cancel-all"', html)
+    assert ">Cancel all paper (2)</button>" in form
+    assert 'hx-confirm="Cancel all 2 open paper orders? This cannot be undone."' in form
+    # The page's own copy is the same element, so the swap finds it.
+    assert _cancel_all_button(_get(browser)).startswith('<form id="cancel-all"')
+
+
+def test_the_cancel_all_count_after_one_cancel_keeps_the_pages_market_filter(
+    browser: Client, trader: User, market: Market, yes: Outcome, run_commits
+) -> None:
+    set_book(yes.token_id, bids=[("0.48", "100")], asks=[("0.50", "100")])
+    first = _place(trader, market, yes, run_commits, price="0.45")
+    _place(trader, market, yes, run_commits, price="0.44")
+    _order(trader, OutcomeFactory(), status="open")  # another market
+
+    response = run_commits(
+        lambda: browser.post(
+            f"/orders/{first.pk}/cancel/",
+            HTTP_HX_CURRENT_URL=f"http://testserver/orders/?market={market.pk}",
+            **HTMX,
+        )
+    )
+
+    form = _cancel_all_button(response.content.decode())
+    assert ">Cancel all paper in this market (1)</button>" in form
+    assert f'<input type="hidden" name="market_id" value="{market.pk}">' in form
+
+
+def test_cancelling_the_last_open_order_removes_the_cancel_all_button(
+    browser: Client, trader: User, market: Market, yes: Outcome, run_commits
+) -> None:
+    set_book(yes.token_id, bids=[("0.48", "100")], asks=[("0.50", "100")])
+    order = _place(trader, market, yes, run_commits, price="0.45")
+
+    response = run_commits(
+        lambda: browser.post(
+            f"/orders/{order.pk}/cancel/",
+            HTTP_HX_CURRENT_URL="http://testserver/orders/",
+            **HTMX,
+        )
+    )
+
+    html = response.content.decode()
+    assert re.search(
+        r'<template>\s*<span id="cancel-all" hidden hx-swap-oob="true"></span>\s*'
+        r"</template>",
+        html,
+    )
+    assert "Cancel all paper" not in html
+
+
+def test_a_cancel_from_a_page_without_cancel_all_sends_no_out_of_band_button(
+    browser: Client, trader: User, market: Market, yes: Outcome, run_commits
+) -> None:
+    set_book(yes.token_id, bids=[("0.48", "100")], asks=[("0.50", "100")])
+    order = _place(trader, market, yes, run_commits, price="0.45")
+
+    response = run_commits(
+        lambda: browser.post(
+            f"/orders/{order.pk}/cancel/",
+            HTTP_HX_CURRENT_URL=f"http://testserver/markets/{market.pk}/",
+            **HTMX,
+        )
+    )
+
+    assert response.status_code == 200
+    assert 'id="cancel-all"' not in response.content.decode()

@@ -13,12 +13,13 @@ from django.test.utils import CaptureQueriesContext
 
 from markets.live import book_view_key
 from orders.fills import FillReport, fill_apply
+from orders.paper.fees import FeeCurve
 from orders.services import OrderRequest, market_settle, order_place
 from polybot.lib.time import utc_now
 from portfolio import selectors
 from portfolio.marks import portfolio_figures
 from portfolio.models import Position, PositionStatus
-from portfolio.positions import liquidation_walk
+from portfolio.positions import closed_position_rows, liquidation_walk
 from tests.factories.markets import MarketFactory, OutcomeFactory
 from tests.orders.conftest import (  # noqa: F401 (fixtures)
     market,
@@ -163,8 +164,7 @@ def test_a_fee_free_market_liquidates_without_a_fee() -> None:
     walk = liquidation_walk(
         [(D("0.50"), D("4")), (D("0.48"), D("100"))],
         size=D("10"),
-        fee_rate=D("0"),
-        fee_exponent=D("1"),
+        curve=FeeCurve(rate=D("0"), exponent=D("1")),
     )
 
     assert (walk.size, walk.proceeds, walk.fee, walk.value) == (
@@ -296,7 +296,7 @@ def test_a_sold_out_position_is_closed_not_open(trader, market, yes) -> None:  #
 
     assert selectors.open_position_rows(user=trader, mode="paper") == []
     closed = list(selectors.closed_position_list(user=trader, mode="paper"))
-    [row] = selectors.closed_rows(closed)
+    [row] = closed_position_rows(closed)
     assert row.position.status == PositionStatus.CLOSED
     assert row.position.realized_pnl == D("1.50")  # 10 × (0.55 − 0.40)
     assert row.won is None  # the market has not resolved
@@ -320,7 +320,7 @@ def test_resolution_settles_winners_at_one_and_losers_at_zero(
     market_settle(market=market)
 
     closed = list(selectors.closed_position_list(user=trader, mode="paper"))
-    rows = {row.position.outcome_id: row for row in selectors.closed_rows(closed)}
+    rows = {row.position.outcome_id: row for row in closed_position_rows(closed)}
 
     assert selectors.open_position_rows(user=trader, mode="paper") == []
     assert rows[yes.pk].won is True

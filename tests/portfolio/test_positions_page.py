@@ -319,6 +319,9 @@ def test_the_dashboard_lists_open_positions_with_mark_and_unrealized(
         "+$0.10",
         "-$0.05",
     ]
+    # Net of fees, as the positions page's "Net realized" (its "Realized" is gross).
+    headings = re.findall(r'<th scope="col" class="num">([^<]*)</th>', html)
+    assert headings[-2:] == ["Unrealized", "Net realized"]
 
 
 def test_an_unknown_view_or_page_falls_back_instead_of_failing(
