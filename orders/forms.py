@@ -15,11 +15,12 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 
 from markets.models import Market
 from orders.models import OrderSource, OrderType
-from orders.risk import RISK_PRICE_BOUNDS
+from orders.risk import RISK_PRICE_BOUNDS, RISK_SIZE_NOT_POSITIVE
 from orders.validation import (
     MSG_BAD_SIDE,
     MSG_BAD_TYPE,
@@ -28,7 +29,7 @@ from orders.validation import (
     MSG_UNKNOWN_OUTCOME,
     OrderRequest,
 )
-from polybot.lib.money import ONE, price_in_bounds
+from polybot.lib.money import ONE, SIZE_DIGITS, SIZE_PLACES, ZERO, price_in_bounds
 from polybot.lib.types import Side
 
 SHARES = "shares"
@@ -41,6 +42,22 @@ MSG_OUTCOME_REQUIRED = "Choose an outcome."
 MSG_SIZE_REQUIRED = "Enter how many shares, or how much to spend."
 MSG_NOT_A_NUMBER = "Enter a number."
 EXPIRATION_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+class QuantityField(forms.DecimalField):
+    """A size above zero and at most ``MAX_QUANTITY`` (shares, or pUSD for
+    an amount). Checked here as well as by the risk rules (same words): an
+    amount is divided by the price, which a huge or negative one would
+    overflow. The sign and the bound come before the digits, so -1e100
+    reads "greater than zero" and 1e100 "at most", not "too many digits"."""
+
+    def validate(self, value: Decimal | None) -> None:
+        super().validate(value)
+        if value is None:
+            return
+        if value <= ZERO:
+            raise forms.ValidationError(RISK_SIZE_NOT_POSITIVE, code="not_positive")
+        MaxValueValidator(MAX_QUANTITY)(value)
 
 
 class OrderTicketForm(forms.Form):
@@ -78,9 +95,11 @@ class OrderTicketForm(forms.Form):
     size_mode = forms.ChoiceField(
         choices=SIZE_MODES, initial=SHARES, required=False, widget=forms.RadioSelect
     )
-    size = forms.DecimalField(
+    size = QuantityField(
         label="Shares",
-        max_value=MAX_QUANTITY,
+        # The shape of an order's size column, as the API takes it.
+        max_digits=SIZE_DIGITS,
+        decimal_places=SIZE_PLACES,
         # A text box, not type=number: a bad value stays visible next to its
         # error instead of being blanked by the browser.
         widget=forms.TextInput(

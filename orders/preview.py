@@ -15,7 +15,9 @@ from decimal import Decimal
 from accounts.models import User
 from accounts.selectors import bot_settings_get
 from markets.live import BookView
+from orders.book_walk import book_walk
 from orders.exchange import gateway_for
+from orders.paper.fees import FeeCurve
 from orders.risk import RiskViolation
 from orders.risk_inputs import live_trading_allowed
 from orders.services import order_evaluate
@@ -26,7 +28,10 @@ from polybot.lib.types import Side, TradingMode
 
 logger = logging.getLogger(__name__)
 
-PRICE_PLACES = Decimal("0.000001")
+# The fill figures need no fee (see ``_fill_now``).
+NO_FEE = FeeCurve(rate=ZERO, exponent=ONE)
+
+AVERAGE_PRICE_STEP = Decimal("0.000001")
 
 
 @dataclass(frozen=True)
@@ -91,8 +96,8 @@ def order_preview(*, user: User, request: OrderRequest) -> OrderPreview:
         cost = notional + fee
         worst_case_loss, payout = cost, size * ONE
     fillable, average = ZERO, None
-    if evaluation.marketable:
-        fillable, average = _walk(request.side, price, size, evaluation.book)
+    if evaluation.marketable and evaluation.book is not None:
+        fillable, average = _fill_now(request.side, price, size, evaluation.book)
     return OrderPreview(
         mode=mode,
         side=request.side,
@@ -110,25 +115,25 @@ def order_preview(*, user: User, request: OrderRequest) -> OrderPreview:
     )
 
 
-def _walk(
-    side: str, limit: Decimal, size: Decimal, book: BookView | None
+def _fill_now(
+    side: str, limit: Decimal, size: Decimal, book: BookView
 ) -> tuple[Decimal, Decimal | None]:
     """Shares the book's visible levels fill at ``limit`` or better, and
-    their average price."""
-    if book is None or size <= ZERO:
-        return ZERO, None
+    their average price.
+
+    The walk could also charge each level its own fee, but the preview
+    shows the fee the risk rules judged (``evaluation.fee``: the whole size
+    at the limit): that is the figure in "Cost" and the one the balance
+    check compares with the cash, so the preview never shows a cost that
+    fits the balance for an order placing would refuse. Two different fees
+    on one ticket would only confuse; the walk gives the fill figures.
+    """
     levels = book.asks if side == Side.BUY else book.bids
-    filled = paid = ZERO
-    for level_price, level_size in levels:
-        crosses = level_price <= limit if side == Side.BUY else level_price >= limit
-        if not crosses or filled >= size:
-            break
-        take = min(level_size, size - filled)
-        filled += take
-        paid += take * level_price
-    if filled == ZERO:
+    walk = book_walk(levels, side=side, size=size, curve=NO_FEE, limit=limit)
+    average = walk.average_price
+    if average is None:
         return ZERO, None
-    return filled, (paid / filled).quantize(PRICE_PLACES)
+    return walk.size, average.quantize(AVERAGE_PRICE_STEP)
 
 
 def _live_cash(user: User) -> Decimal | None:

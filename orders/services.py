@@ -30,7 +30,7 @@ from orders.exchange import gateway_for
 from orders.fills import FillReport, FillResult, fill_apply
 from orders.locks import user_trading_lock
 from orders.models import ACTIVE_ORDER_STATUSES, Order, OrderStatus, OrderType
-from orders.paper.fees import taker_fee
+from orders.paper.fees import market_taker_fee
 from orders.risk_inputs import (
     HALT_DAILY_LOSS,
     HALT_KILL_SWITCH,
@@ -42,9 +42,17 @@ from orders.risk_inputs import (
 )
 from orders.transitions import order_transition
 from orders.validation import OrderRequest, request_violations
-from polybot.exceptions import ApplicationError
+from polybot.exceptions import ApplicationError, VenueError
+from polybot.lib.money import (
+    PRICE_DIGITS,
+    PRICE_PLACES,
+    SIZE_DIGITS,
+    SIZE_PLACES,
+    price_in_bounds,
+)
 from polybot.lib.time import utc_now
 from polybot.lib.types import Side, TradingMode
+from polybot.polymarket.errors import PolymarketError
 
 __all__ = [
     "FillReport",
@@ -73,6 +81,17 @@ CANCEL_NOT_CONFIRMED = (
 )
 CLIENT_ID_TAKEN = "client_order_id_taken"
 MSG_CLIENT_ID_TAKEN = "This client order id is already in use."
+SIZE_TOO_LARGE = "size_too_large"
+MSG_SIZE_TOO_LARGE = "Size is too large."
+# What an order's price and size columns can hold (10 digits with 6
+# decimals, 20 with 6): beyond that a number is no order, and would
+# overflow the fee and limit arithmetic (Decimal keeps 28 digits).
+MAX_PRICE = Decimal(10) ** (PRICE_DIGITS - PRICE_PLACES)
+MAX_SIZE = Decimal(10) ** (SIZE_DIGITS - SIZE_PLACES)
+VENUE_UNAVAILABLE = "venue_unavailable"
+MSG_VENUE_NO_BALANCE = (
+    "The venue did not answer with your balance; nothing was placed. Try again."
+)
 ZERO = Decimal("0")
 
 
@@ -217,10 +236,17 @@ def order_evaluate(
         or not request.size.is_finite()
     ):
         return OrderEvaluation(violations=violations)
+    beyond = _beyond_columns(request.price, request.size, market.tick_size)
+    if beyond:
+        return OrderEvaluation(violations=[*violations, *beyond])
     price = _normalise_price(request.price, market.tick_size)
     view = book_view_get(outcome.token_id)
     marketable = _is_marketable(request.order_type, request.side, price, view)
-    fee = _fee_estimate(market, price, request.size) if marketable else ZERO
+    fee = ZERO
+    # A price out of bounds or a size that is not positive is refused by
+    # the risk rules; no fee is estimated for what cannot trade.
+    if marketable and request.size > ZERO and price_in_bounds(price, market.tick_size):
+        fee = market_taker_fee(market, price=price, size=request.size)
     if not violations:
         proposal = risk.OrderProposal(
             side=request.side,
@@ -310,10 +336,29 @@ def _record_rejection(
         )
 
 
+def _beyond_columns(
+    price: Decimal, size: Decimal, tick: Decimal
+) -> list[risk.RiskViolation]:
+    """A price or size no order could hold (see ``MAX_PRICE``), refused
+    before any arithmetic. A hugely negative size is left to the rule that
+    sizes be positive: nothing multiplies it."""
+    violations = []
+    if abs(price) >= MAX_PRICE:
+        low = tick.normalize()  # 0.010000 → 0.01, as the risk rule words it
+        message = risk.RISK_PRICE_BOUNDS.format(low=low, high=1 - low)
+        violations.append(risk.RiskViolation(risk.PRICE_BOUNDS, message, "price"))
+    if size >= MAX_SIZE:
+        violations.append(
+            risk.RiskViolation(SIZE_TOO_LARGE, MSG_SIZE_TOO_LARGE, "size")
+        )
+    return violations
+
+
 def _normalise_price(price: Decimal, tick: Decimal) -> Decimal:
     """Write an on-tick price with the tick's places (0.5 → 0.50); an off-tick
-    price is left for the risk rules to refuse, never silently moved."""
-    if price.is_finite() and price % tick == ZERO:
+    or out-of-bounds price is left for the risk rules to refuse, never
+    silently moved."""
+    if price_in_bounds(price, tick) and price % tick == ZERO:
         return price.quantize(tick)
     return price
 
@@ -330,16 +375,15 @@ def _is_marketable(
     return view.best_bid is not None and price <= view.best_bid
 
 
-def _fee_estimate(market: Market, price: Decimal, size: Decimal) -> Decimal:
-    if not market.fees_enabled:
-        return ZERO
-    return taker_fee(
-        shares=size, price=price, rate=market.fee_rate, exponent=market.fee_exponent
-    )
-
-
 def _live_cash(user: User) -> Decimal | None:
-    return gateway_for(TradingMode.LIVE, user).cash_available()
+    """The venue's spendable balance for a live order. Raises ``VenueError``
+    (502) when the venue cannot say: refusing with "not enough cash" would
+    blame the trader for the venue's outage."""
+    try:
+        return gateway_for(TradingMode.LIVE, user).cash_available()
+    except PolymarketError as exc:
+        logger.warning("no live balance for user %s: %s", user.pk, exc)
+        raise VenueError(MSG_VENUE_NO_BALANCE, code=VENUE_UNAVAILABLE) from exc
 
 
 def submission_enqueue(order_ids: Sequence[int]) -> None:

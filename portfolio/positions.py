@@ -13,8 +13,10 @@ from django.db.models import Count, Q, Sum
 
 from markets.live import book_views_get
 from markets.models import Market, Outcome
+from orders.book_walk import book_walk
 from orders.models import Fill, SettlementStatus
-from orders.paper.fees import taker_fee
+from orders.paper.fees import FeeCurve, market_fee_curve
+from polybot.lib.types import Side
 from portfolio.marks import marks_for
 from portfolio.models import Position
 from portfolio.pnl import micro
@@ -51,37 +53,14 @@ class Liquidation:
 
 
 def liquidation_walk(
-    bids: list[tuple[Decimal, Decimal]],
-    *,
-    size: Decimal,
-    fee_rate: Decimal,
-    fee_exponent: Decimal,
+    bids: list[tuple[Decimal, Decimal]], *, size: Decimal, curve: FeeCurve
 ) -> Liquidation:
     """Sell ``size`` shares into ``bids`` (best first), as a marketable sell
     would: each level pays its own price and its own taker fee."""
-    remaining = size
-    proceeds = fee = ZERO
-    for price, available in bids:
-        if remaining <= ZERO:
-            break
-        taken = min(remaining, available)
-        if taken <= ZERO:
-            continue
-        proceeds += taken * price
-        fee += taker_fee(
-            shares=taken, price=price, rate=fee_rate, exponent=fee_exponent
-        )
-        remaining -= taken
+    walk = book_walk(bids, side=Side.SELL, size=size, curve=curve)
     return Liquidation(
-        size=size - remaining, proceeds=micro(proceeds), fee=fee, held=size
+        size=walk.size, proceeds=micro(walk.notional), fee=walk.fee, held=size
     )
-
-
-def market_fee_curve(market: Market) -> tuple[Decimal, Decimal]:
-    """The taker fee curve a sell in ``market`` pays: (rate, exponent)."""
-    if not market.fees_enabled:
-        return ZERO, market.fee_exponent
-    return market.fee_rate, market.fee_exponent
 
 
 @dataclass(frozen=True)
@@ -198,9 +177,10 @@ def position_rows(positions: list[Position]) -> list[PositionRow]:
         book = books.get(position.outcome.token_id)
         liquidation = None
         if book is not None:
-            rate, exponent = market_fee_curve(position.market)
             liquidation = liquidation_walk(
-                book.bids, size=position.size, fee_rate=rate, fee_exponent=exponent
+                book.bids,
+                size=position.size,
+                curve=market_fee_curve(position.market),
             )
         rows.append(
             PositionRow(

@@ -28,6 +28,7 @@ from orders.models import (
     OrderType,
     SettlementStatus,
 )
+from orders.paper.fees import market_fee_curve
 from orders.paper.matching import (
     IncomingOrder,
     Level,
@@ -86,6 +87,7 @@ class PaperGateway(Gateway):
                 return
             _lock_token(order.outcome.token_id)
             taken = _taken_get(order.outcome.token_id, view)
+            curve = market_fee_curve(order.market)
             result = match_incoming(
                 IncomingOrder(
                     side=order.side,
@@ -97,8 +99,8 @@ class PaperGateway(Gateway):
                 bids=_levels(view.bids),
                 asks=_levels(view.asks),
                 taken=taken,
-                fee_rate=order.market.fee_rate if order.market.fees_enabled else ZERO,
-                fee_exponent=order.market.fee_exponent,
+                fee_rate=curve.rate,
+                fee_exponent=curve.exponent,
             )
             self._record(order, result, now)
             if result.taken:

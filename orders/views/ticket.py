@@ -20,7 +20,9 @@ from accounts.models import User
 from markets.live import book_view_get
 from markets.models import Market
 from markets.selectors import OutcomeQuote, market_get, market_quotes
+from markets.templatetags.market_ui import cents, shares
 from orders import selectors
+from orders.display import order_summary
 from orders.errors import OrderRejectedError
 from orders.forms import AMOUNT, OrderTicketForm
 from orders.models import Order, OrderType
@@ -98,7 +100,7 @@ def ticket_submit(request: HtmxRequest, market_id: int) -> HttpResponse:
     order, violations = _place(request.user, form)
     if not request.htmx:
         if order is not None:
-            messages.success(request, PLACED.format(label=_order_label(order)))
+            messages.success(request, PLACED.format(label=order_summary(order)))
         else:
             for error in _all_errors(form):
                 messages.error(request, error)
@@ -107,7 +109,8 @@ def ticket_submit(request: HtmxRequest, market_id: int) -> HttpResponse:
         context = {
             **_ticket_context(request.user, market, form),
             "rejection": violations,
-            "preview_hint": FIX_FIELDS,
+            # A refusal from the venue marks no field: say nothing about red.
+            "preview_hint": FIX_FIELDS if _has_field_errors(form) else PREVIEW_HINT,
         }
         return render(request, TICKET_TEMPLATE, context, status=400)
     fresh = OrderTicketForm(
@@ -115,7 +118,7 @@ def ticket_submit(request: HtmxRequest, market_id: int) -> HttpResponse:
     )
     context = {
         **_ticket_context(request.user, market, fresh),
-        "placed_note": PLACED.format(label=_order_label(order)),
+        "placed_note": PLACED.format(label=order_summary(order)),
         **_market_orders_context(request.user, market),
         "market_orders_oob": True,
     }
@@ -158,7 +161,9 @@ def _place(
     except OrderRejectedError as exc:
         _attach_violations(form, exc.violations)
         return None, list(exc.violations)
-    except ApplicationError as exc:  # e.g. the venue would not tell a balance
+    except ApplicationError as exc:
+        # Not the order's fault (the venue would not tell a live balance, a
+        # VenueError): above the fields, in the same 400 the ticket swaps.
         form.add_error(None, exc.message)
         return None, []
 
@@ -171,6 +176,10 @@ def _attach_violations(
         if field is not None and violation.message in form.errors.get(field, []):
             continue
         form.add_error(field, violation.message)
+
+
+def _has_field_errors(form: OrderTicketForm) -> bool:
+    return any(name in form.fields for name in form.errors)
 
 
 def _all_errors(form: OrderTicketForm) -> list[str]:
@@ -236,22 +245,9 @@ def _submit_label(form: OrderTicketForm) -> str:
     label = form.outcome_label()
     cleaned = getattr(form, "cleaned_data", {})
     if {"price", "size", "size_mode"} <= cleaned.keys():
-        shares = _number(form.shares())
-        cents = _number(form.cleaned_data["price"] * 100)
-        return f"{side} {shares} {label} at {cents}¢"
+        price = form.cleaned_data["price"]
+        return f"{side} {shares(form.shares())} {label} at {cents(price)}"
     return f"{side} {label}".strip()
-
-
-def _order_label(order: Order) -> str:
-    return (
-        f"{order.get_side_display()} {_number(order.size)} {order.outcome.label} "
-        f"at {_number(order.price * 100)}¢ ({order.order_type})"
-    )
-
-
-def _number(value: Any) -> str:
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _preview_hint(form: OrderTicketForm) -> str:

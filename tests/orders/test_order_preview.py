@@ -80,6 +80,20 @@ def test_a_buy_through_two_levels_previews_their_average_price(
     assert preview.fills_completely is False
 
 
+def test_a_sell_previews_what_the_bids_fill_down_to_its_limit(
+    trader: User, market: Market, yes: Outcome
+) -> None:
+    set_book(yes.token_id, bids=[("0.50", "4"), ("0.48", "10"), ("0.45", "50")], asks=[])  # fmt: skip
+
+    preview = order_preview(user=trader, request=buy(market, yes, "0.48", "20", side="SELL"))  # fmt: skip
+
+    # 4 at 0.50 and 10 at 0.48 are at or above the limit; 0.45 is not.
+    assert preview.fillable == D("14")
+    assert preview.average_price == D("0.485714")  # (2.00 + 4.80) / 14
+    # The fee shown is the one the risk rules judged: all 20 at the limit.
+    assert preview.fee == D("0.099840")  # 20 x 0.02 x 0.48 x 0.52
+
+
 def test_a_sell_previews_its_proceeds_and_what_the_shares_could_pay(
     trader: User, market: Market, yes: Outcome, book: None
 ) -> None:

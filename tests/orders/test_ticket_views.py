@@ -202,6 +202,19 @@ def test_the_preview_of_an_amount_shows_the_shares_it_buys(
     )
 
 
+def test_the_submit_label_groups_the_thousands_like_the_rest_of_the_page(
+    trading: Client, market: Market, yes: Outcome
+) -> None:
+    data = ticket(yes, price="0.45", size="1000")
+
+    html = text(trading.post(preview_url(market), data, **HTMX))
+
+    assert (
+        '<span id="ticket-submit-label" hx-swap-oob="true">Buy 1,000 Yes at 45¢</span>'
+        in html
+    )
+
+
 def test_the_preview_of_the_other_outcome_refreshes_the_quick_prices(
     trading: Client, market: Market, no: Outcome, yes: Outcome
 ) -> None:
