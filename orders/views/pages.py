@@ -32,8 +32,8 @@ from django_htmx.http import push_url, trigger_client_event
 from accounts.models import User
 from markets.models import Market
 from markets.selectors import market_get
-from markets.templatetags.market_ui import cents, shares
 from orders import selectors, services
+from orders.display import order_summary
 from orders.fills_csv import fill_cash_flow, fill_csv_stream
 from orders.filters import (
     PAGE_SIZES,
@@ -118,7 +118,7 @@ def order_cancel(request: HtmxRequest, order_id: int) -> HttpResponse:
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, CANCELLED_ONE.format(order=_describe(order)))
+        messages.success(request, CANCELLED_ONE.format(order=order_summary(order)))
     if not request.htmx:
         return _back(request)
     context: dict[str, Any] = {"order": order, "row_error": error}
@@ -211,12 +211,6 @@ def _cancelled_message(count: int, mode: str, market: Market | None) -> tuple[in
         count=count, mode=label, plural="" if count == 1 else "s", where=where
     )
     return messages.SUCCESS, text
-
-
-def _describe(order: Order) -> str:
-    """ "Buy 10 Yes @ 45¢", the way the row reads."""
-    side = order.get_side_display()
-    return f"{side} {shares(order.size)} {order.outcome.label} @ {cents(order.price)}"
 
 
 # --- fills --------------------------------------------------------------------------

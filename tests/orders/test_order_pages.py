@@ -339,7 +339,7 @@ def test_cancelling_a_resting_paper_order_answers_with_its_cancelled_row(
     )
     assert "/cancel/" not in html  # no Cancel button on a cancelled order
     assert 'hx-swap-oob="beforeend"' in html
-    assert "Cancelled: Buy 10 Yes @ 45¢." in html
+    assert "Cancelled: Buy 10 Yes at 45¢ (GTC)." in html
 
 
 def test_cancelling_a_filled_order_says_why_not(
@@ -390,7 +390,7 @@ def test_a_plain_post_cancels_and_goes_back_with_a_message(
     )
 
     assert response.redirect_chain == [("/orders/?status=active", 302)]
-    assert "Cancelled: Buy 10 Yes @ 45¢." in response.content.decode()
+    assert "Cancelled: Buy 10 Yes at 45¢ (GTC)." in response.content.decode()
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
 
