@@ -261,12 +261,20 @@ class OrderBook:
         Checking only after the whole batch matters when several changes for
         one token arrive together: the venue may report its top after the
         batch, and a half-applied batch would disagree for no reason."""
-        if not changes:
-            return self.trusted
-        asset_id, bids, asks = self.asset_id, self._bids, self._asks
+        asset_id = self.asset_id
         for change in changes:
             if change.asset_id != asset_id:
                 raise ValueError(f"change for {change.asset_id} applied to {asset_id}")
+        return self._apply_own_changes(changes, timestamp)
+
+    def _apply_own_changes(
+        self, changes: Sequence[PriceChange], timestamp: datetime | None
+    ) -> bool:
+        """``apply_price_changes`` for changes known to be this token's."""
+        if not changes:
+            return self.trusted
+        bids, asks = self._bids, self._asks
+        for change in changes:
             # _BookSide.set, inlined: this loop runs for most stream messages.
             side = bids if change.side == _BUY else asks
             prices, price, size = side.prices, change.price, change.size
@@ -519,7 +527,7 @@ class BookRegistry:
                 book = self._books.get(asset_id)
                 if book is None or not book.market:
                     book = self.book(asset_id, event.market)
-                book.apply_price_changes(changes, event.timestamp)
+                book._apply_own_changes(changes, event.timestamp)
                 return (asset_id,)
         if isinstance(event, BookEvent):
             snapshot = event.snapshot

@@ -13,6 +13,20 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
+import msgspec
+
+
+class _StreamValue(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
+    """Base of the models the market stream builds for every message.
+
+    Frozen like the dataclasses here, but a msgspec ``Struct``: building one
+    costs a tenth of a frozen dataclass (which sets each field through
+    ``object.__setattr__``), and the stream builds several per message.
+    Untracked by the garbage collector: the values are immutable and can
+    never form a reference cycle. The parser's fast path decodes changes and
+    levels straight into these, and only the fields named here (see
+    ``parsing._Frame``)."""
+
 
 class Side(StrEnum):
     BUY = "BUY"
@@ -36,8 +50,7 @@ class TradeStatus(StrEnum):
     FAILED = "FAILED"
 
 
-@dataclass(frozen=True, slots=True)
-class PriceLevel:
+class PriceLevel(_StreamValue):
     price: Decimal
     size: Decimal
 
@@ -132,8 +145,7 @@ class GammaEvent:
 # --- CLOB public ----------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class BookSnapshot:
+class BookSnapshot(_StreamValue):
     """A full L2 book: REST ``/book`` or the WebSocket ``book`` event.
 
     Levels are kept as the venue sent them; ``book.py`` sorts them."""
@@ -383,14 +395,12 @@ class DataValue:
 # --- WebSocket events ------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class BookEvent:
+class BookEvent(_StreamValue):
     snapshot: BookSnapshot
     event_type: Literal["book"] = "book"
 
 
-@dataclass(frozen=True, slots=True)
-class PriceChange:
+class PriceChange(_StreamValue):
     asset_id: str
     price: Decimal
     size: Decimal  # the level's new aggregate size; 0 removes the level
@@ -400,16 +410,14 @@ class PriceChange:
     best_ask: Decimal | None
 
 
-@dataclass(frozen=True, slots=True)
-class PriceChangeEvent:
+class PriceChangeEvent(_StreamValue):
     market: str
     changes: tuple[PriceChange, ...]
     timestamp: datetime
     event_type: Literal["price_change"] = "price_change"
 
 
-@dataclass(frozen=True, slots=True)
-class TickSizeChangeEvent:
+class TickSizeChangeEvent(_StreamValue):
     asset_id: str
     market: str
     old_tick_size: Decimal
@@ -418,8 +426,7 @@ class TickSizeChangeEvent:
     event_type: Literal["tick_size_change"] = "tick_size_change"
 
 
-@dataclass(frozen=True, slots=True)
-class LastTradePriceEvent:
+class LastTradePriceEvent(_StreamValue):
     asset_id: str
     market: str
     price: Decimal
@@ -431,8 +438,7 @@ class LastTradePriceEvent:
     event_type: Literal["last_trade_price"] = "last_trade_price"
 
 
-@dataclass(frozen=True, slots=True)
-class BestBidAskEvent:
+class BestBidAskEvent(_StreamValue):
     asset_id: str
     market: str
     best_bid: Decimal | None

@@ -27,7 +27,6 @@ other frame to the validated path, so the rules above hold either way.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -602,8 +601,8 @@ def _parse_market_resolved(obj: Mapping[str, Any]) -> MarketResolvedEvent:
 # several times faster than json.loads followed by the helpers above. It is
 # strictly narrower than the validated path: only the exact types the venue
 # sends are accepted (prices as text or numbers, ids as text, upper-case
-# sides, every documented field of a change present), and the same bounds are
-# checked afterwards. Anything else (an odd shape, a doubtful value, an
+# sides, every documented field of a change present, no field it does not
+# name), and the same bounds are checked afterwards. Anything else (an odd shape, a doubtful value, an
 # unknown event type, a keepalive, garbage) makes the whole frame go through
 # the validated path, which decides and reports exactly as before.
 
@@ -616,22 +615,31 @@ _MAX_UNIX_MS = 253402300799 * 1000
 # from a small cache (a stream's times are close together), milliseconds
 # from this table.
 _MILLISECONDS = tuple(timedelta(milliseconds=ms) for ms in range(1000))
+_UTC_SECONDS: dict[int, datetime] = {}
+_UTC_SECONDS_MAX = 4096
 
 
-@functools.lru_cache(maxsize=256)
 def _utc_second(seconds: int) -> datetime:
-    return _EPOCH + timedelta(seconds=seconds)
+    moment = _UTC_SECONDS.get(seconds)
+    if moment is None:
+        if len(_UTC_SECONDS) >= _UTC_SECONDS_MAX:
+            _UTC_SECONDS.clear()
+        moment = _UTC_SECONDS[seconds] = _EPOCH + timedelta(seconds=seconds)
+    return moment
 
 
 def _fast_timestamp(value: str | int) -> datetime:
-    """``parse_timestamp`` for the venue's usual digits-only text or integer,
-    without the Decimal round trip; anything else goes to it."""
-    if type(value) is str:
-        number = int(value) if value.isascii() and value.isdigit() else -1
-    else:
-        number = value
+    """``parse_timestamp`` for the venue's usual whole milliseconds (or
+    seconds), as text or integer, without the Decimal round trip; anything
+    else goes to it. ``int()`` reads exactly the integer texts ``Decimal``
+    reads (signs, spaces, underscores), so both give the same time."""
+    try:
+        number = int(value)
+    except (ValueError, TypeError):
+        return parse_timestamp(value)
     if _MS_ABOVE < number <= _MAX_UNIX_MS:
-        return _utc_second(number // 1000) + _MILLISECONDS[number % 1000]
+        seconds, milliseconds = divmod(number, 1000)
+        return _utc_second(seconds) + _MILLISECONDS[milliseconds]
     if 0 <= number <= _MS_ABOVE:
         return _utc_second(number)
     return parse_timestamp(value)
@@ -653,10 +661,17 @@ def _finite(value: Decimal | None) -> bool:
     return value is None or value.is_finite()
 
 
-class _Frame(msgspec.Struct, tag_field="event_type", gc=False):
+class _Frame(
+    msgspec.Struct, tag_field="event_type", forbid_unknown_fields=True, gc=False
+):
     """One market-channel object as the fast path decodes it. Not tracked by
     the garbage collector: a frame holds only immutable values and lives for
-    one call, so it can never be part of a reference cycle."""
+    one call, so it can never be part of a reference cycle.
+
+    A field the fast path does not know sends the frame to the validated
+    path (which ignores it): skipping it here would mean walking nested data
+    nobody vetted, and the validated path's depth guard exists for exactly
+    that. The venue's documented frames carry nothing else."""
 
 
 class _PriceChangeFrame(_Frame, tag="price_change", kw_only=True):
@@ -808,13 +823,9 @@ def _fast_market_events(raw: str | bytes | bytearray) -> list[MarketEvent] | Non
             raw = bytes(raw).decode("utf-8")
         except UnicodeDecodeError:
             return None
-    # The validated path's depth guard, first: msgspec recurses too, even
-    # through the fields it skips. Fewer brackets than the limit cannot nest
-    # past it, which spares a call for every ordinary frame.
-    if raw.count("[") + raw.count("{") > _MAX_NESTING and nesting_exceeds(
-        raw, _MAX_NESTING
-    ):
-        return None
+    # No depth guard needed: every field is known (forbid_unknown_fields) and
+    # none nests, so msgspec fails at the first bracket the schema does not
+    # expect instead of recursing into it.
     try:
         if raw[:1] != "[":
             event = _FAST_ONE.decode(raw).event()

@@ -197,6 +197,21 @@ def test_it_leaves_keepalives_garbage_and_unknown_events_to_the_validated_parser
     assert parsed(frame) == validated(frame)
 
 
+@pytest.mark.parametrize(
+    "path", [("extra",), (*_CHANGE, "extra")], ids=["in the frame", "in a change"]
+)
+def test_a_field_it_does_not_know_sends_the_frame_to_the_validated_parser(
+    path: tuple[Any, ...],
+) -> None:
+    # Deep, so that skipping it would have meant walking what nobody vetted.
+    text = _edit("price_change", path, [[[[{"a": [1]}]]]])
+
+    assert _fast_market_events(text) is None
+    events, stats = parsed(text)
+    assert (events, stats) == validated(text)
+    assert (stats.parsed, stats.skipped_malformed) == (1, 0)
+
+
 def test_a_bad_change_still_costs_the_whole_event_and_is_counted() -> None:
     payload = copy.deepcopy(fixture("price_change"))
     payload["price_changes"][1]["price"] = "NaN"
@@ -215,15 +230,27 @@ def test_a_bad_change_still_costs_the_whole_event_and_is_counted() -> None:
 )
 def test_the_fast_timestamp_is_parse_timestamp(value: int, as_text: bool) -> None:
     raw: str | int = str(value) if as_text else value
+    assert _time_or_refused(_fast_timestamp, raw) == _time_or_refused(
+        parse_timestamp, raw
+    )
+
+
+def _time_or_refused(parse: Any, raw: str | int) -> datetime | str:
     try:
-        expected: datetime | str = parse_timestamp(raw)
+        return parse(raw)
     except PolymarketParseError:
-        expected = "refused"
-    try:
-        got: datetime | str = _fast_timestamp(raw)
-    except PolymarketParseError:
-        got = "refused"
-    assert got == expected
+        return "refused"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [" 1764000000123", "+1764000000123", "1_764_000_000_123", "1764000000123.5",
+     "1.764e12", "-1", "-0", "", "0x10", "١٧٦٤٠٠٠٠٠٠١٢٣"],
+)  # fmt: skip
+def test_the_fast_timestamp_reads_odd_texts_as_parse_timestamp_does(text: str) -> None:
+    assert _time_or_refused(_fast_timestamp, text) == _time_or_refused(
+        parse_timestamp, text
+    )
 
 
 # Values the venue sends, and values it must not; keys may also go missing.
