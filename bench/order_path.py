@@ -8,6 +8,10 @@ submission runs eagerly, as a worker runs it right after the commit. The
 clock stops when the order leaves the process:
 
   * paper: when the paper gateway has recorded it (resting, queue position set);
+    the order's row and account panels are then rendered and pushed on the
+    process's publisher thread, as in production, and each tick waits for
+    the previous order's pushes, off the clock (a strategy's ticks come a
+    publish interval apart);
   * live: when the signed ``POST /order`` goes to the socket (an httpx request
     hook), against an in-process sandbox venue that verifies every signature;
     the venue's acknowledgement, recorded in our database, is timed too.
@@ -119,6 +123,7 @@ def main() -> None:
     from markets.stream.publisher import book_view_of
     from orders.exchange.venue_client import trading_client_for
     from orders.models import Order, OrderStatus
+    from orders.realtime import background
     from orders.services import OrderRequest, order_place
     from orders.submission import CHECKPOINT_HOOKS
     from polybot.lib.types import Side, TradingMode
@@ -140,6 +145,8 @@ def main() -> None:
     settings.POLYMARKET_DATA_URL = urls.data
     settings.POLYMARKET_WS_URL = urls.ws
     settings.POLYBOT_RISK_MAX_ORDERS_PER_MINUTE = 10**9
+    # As in production (the test settings render pushes in place).
+    settings.POLYBOT_PUSH_IN_BACKGROUND = True
     config = VenueConfig.from_settings(settings)
 
     listed = next(
@@ -181,6 +188,9 @@ def main() -> None:
     def tick_to_order(user: User) -> tuple[float, float, int]:
         """One tick through the stream's code into one order; returns the
         start, the end and the order id."""
+        # Ticks reach a strategy a publish interval apart, by which time the
+        # previous order's pushes are out: wait for them, off the clock.
+        background.wait_idle(10)
         started = time.perf_counter()
         for event in parse_market_message(next(ticks)):
             books.apply(event)

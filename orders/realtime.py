@@ -8,7 +8,9 @@ position and cash sends each fragment once. A sequence of writes that each
 commit on their own (cancelling many orders, a batch of stream fills) runs
 inside :func:`batched` to publish once at its end. A rolled-back change
 publishes nothing when it rolls back; its ids ride along with the next
-publication, which renders what the rows are by then.
+publication, which renders what the rows are by then. The rendering itself
+runs on the process's publisher thread (``POLYBOT_PUSH_IN_BACKGROUND``),
+so a worker goes on to its next order at once.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
 from accounts.selectors import bot_settings_get
 from orders.models import Order
+from orders.publisher import BackgroundPublisher
 from polybot.realtime import push_fragment, user_group
 from portfolio import selectors
 
@@ -103,6 +107,15 @@ def _schedule() -> None:
 def _flush() -> None:
     order_ids, user_ids = _pending.order_ids, _pending.user_ids
     _pending.order_ids, _pending.user_ids = set(), set()
+    if settings.POLYBOT_PUSH_IN_BACKGROUND:
+        background.submit(order_ids, user_ids)
+    else:
+        publish(order_ids, user_ids)
+
+
+def publish(order_ids: set[int], user_ids: set[int]) -> None:
+    """Render and push these orders' rows and these accounts' panels (and
+    the panels of the orders' owners) now, from the rows as they are."""
     try:
         orders = Order.objects.filter(pk__in=order_ids).select_related(
             "market", "outcome"
@@ -116,6 +129,11 @@ def _flush() -> None:
         logger.exception("could not push order rows %s", sorted(order_ids))
     for user_id in sorted(user_ids):
         account_changed(user_id)
+
+
+# Rendering is off the writer's thread (see orders.publisher); tests render
+# in place, so a push can be asserted right after the commit.
+background = BackgroundPublisher(publish)
 
 
 def account_changed(user_id: int) -> None:

@@ -326,6 +326,10 @@ POLYBOT_STREAM_INTEREST_REFRESH = env.float(
 POLYBOT_STREAM_WATCH_ALL_UP_TO = env.int("POLYBOT_STREAM_WATCH_ALL_UP_TO", default=0)
 # Persist raw market-channel messages for backtests, pruned after N days (0: off).
 POLYBOT_BOOK_RECORDER_DAYS = env.int("POLYBOT_BOOK_RECORDER_DAYS", default=0)
+# Order rows and account panels are rendered and pushed on a publisher
+# thread per process (orders.publisher), not inside the write that changed
+# them: a worker's next order does not wait for a browser's fragments.
+POLYBOT_PUSH_IN_BACKGROUND = env.bool("POLYBOT_PUSH_IN_BACKGROUND", default=True)
 # Seconds after which even a healthy market connection is replaced (0: never).
 POLYBOT_STREAM_MAX_CONNECTION_AGE = (
     env.float("POLYBOT_STREAM_MAX_CONNECTION_AGE", default=900.0) or None

@@ -16,6 +16,9 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# Pushes render in place after the commit, so a test can assert them at
+# once; tests/orders/test_publisher.py covers the publisher thread.
+POLYBOT_PUSH_IN_BACKGROUND = False
 # A fixed test key, so encryption is exercised exactly as in production.
 ENCRYPTION_KEY = "dGVzdC1rZXktMzItYnl0ZXMtbG9uZy0xMjM0NTY3ODk="
 ENCRYPTION_KEY_ID = "test"

@@ -53,25 +53,31 @@ def _open_market(page: Any, stack: Stack) -> str:
     return page.url
 
 
-def _quick_price(page: Any, which: str) -> Decimal:
-    button = page.locator("#ticket-quick button", has_text=which)
-    return Decimal(button.get_attribute("data-set-price"))
-
-
 def _order_ids(page: Any) -> set[str]:
     rows = page.locator(".market-orders tr.order-row")
     return {rows.nth(i).get_attribute("id") for i in range(rows.count())}
 
 
-def _place(page: Any, *, price_button: str, ticks_down: int, size: str) -> str:
-    """Fill the ticket (Yes, Buy, GTC) and submit; returns the new row's id."""
+def _ticket_price(page: Any) -> Decimal:
+    return Decimal(page.input_value("input[name=price]"))
+
+
+def _place(
+    page: Any, *, price_button: str, ticks_down: int, size: str
+) -> tuple[str, Decimal]:
+    """Fill the ticket (Yes, Buy, GTC) and submit; returns the new row's id
+    and the price sent. The price is read off the ticket, not the book: the
+    sandbox's traders may move the book between a look and a click."""
     before = _order_ids(page)
     page.locator("label.ticket-side-buy").click()
     page.locator(".ticket-option", has_text="Yes").click()
     page.select_option("select[name=order_type]", "GTC")
     page.locator("#ticket-quick button", has_text=price_button).click()
+    quick = _ticket_price(page)
     for _ in range(ticks_down):
         page.locator("button[data-step-price='-1']").click()
+    sent = _ticket_price(page)
+    assert sent == quick - ticks_down * TICK
     page.fill("input[name=size]", size)
     # The preview runs the risk checks before anything is sent.
     page.wait_for_selector(
@@ -86,7 +92,7 @@ def _place(page: Any, *, price_button: str, ticks_down: int, size: str) -> str:
     )
     new = _order_ids(page) - before
     assert len(new) == 1, new
-    return new.pop()
+    return new.pop(), sent
 
 
 def _wait_for_status(page: Any, row_id: str, status: str) -> None:
@@ -104,17 +110,16 @@ def test_a_trader_rests_fills_cancels_and_halts(
         _shot(page, screenshot_dir, "01-market")
 
         # A GTC buy below the best bid rests: pending, then open.
-        bid = _quick_price(page, "Bid")
-        resting = _place(
+        resting, sent = _place(
             page, price_button="Bid", ticks_down=TICKS_BELOW_BID, size="10"
         )
         price = page.locator(f"#{resting} td.num").first.inner_text()
-        assert price == f"{(bid - TICKS_BELOW_BID * TICK) * 100:.0f}¢"
+        assert price == f"{sent * 100:.0f}¢"
         _wait_for_status(page, resting, "Open")
         _shot(page, screenshot_dir, "02-resting-order", ".market-orders")
 
         # A buy at the best ask takes liquidity and fills completely.
-        marketable = _place(page, price_button="Ask", ticks_down=0, size="10")
+        marketable, _ = _place(page, price_button="Ask", ticks_down=0, size="10")
         _wait_for_status(page, marketable, "Filled")
         filled = page.locator(f"#{marketable} .fill-progress-text").inner_text()
         assert filled == "10 / 10"
