@@ -602,9 +602,10 @@ def _parse_market_resolved(obj: Mapping[str, Any]) -> MarketResolvedEvent:
 # strictly narrower than the validated path: only the exact types the venue
 # sends are accepted (prices as text or numbers, ids as text, upper-case
 # sides, every documented field of a change present, no field it does not
-# name), and the same bounds are checked afterwards. Anything else (an odd shape, a doubtful value, an
-# unknown event type, a keepalive, garbage) makes the whole frame go through
-# the validated path, which decides and reports exactly as before.
+# name), and the same bounds are checked afterwards. Anything else (an odd
+# shape, a doubtful value, an unknown field or event type, a keepalive,
+# garbage) makes the whole frame go through the validated path, which
+# decides and reports exactly as before.
 
 _ZERO, _ONE = Decimal(0), Decimal(1)
 # Above this, a unix time is milliseconds (see parse_timestamp).
