@@ -236,14 +236,16 @@ def _reverse(fill: Fill) -> None:
         elif order.status == OrderStatus.PARTIAL and not order.filled_size:
             order.status = OrderStatus.OPEN
         order.save()
-    if fill.position_id is not None:
-        position_rebuild(fill.position)
     if fill.mode == TradingMode.PAPER:
+        # Before the position: a settled one may then take back part of its
+        # payout, and the money this reversal returns is already there.
         notional = micro(fill.price * fill.size)
         amount = notional + fill.fee if fill.side == Side.BUY else -notional + fill.fee
         paper_cash_post(
             fill.user, kind=CashEntryKind.REVERSAL, amount=amount, fill_id=fill.pk
         )
+    if fill.position_id is not None:
+        position_rebuild(fill.position, reversed_fill=fill)
     audit_log_record(
         user=fill.user,
         action=AuditAction.FILL,

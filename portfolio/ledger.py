@@ -23,6 +23,9 @@ from portfolio.pnl import (
 logger = logging.getLogger(__name__)
 ONE = Decimal("1")
 ZERO = Decimal("0")
+# Positions their market's resolution closed; their fills are history, their
+# payout is fixed by the winning outcome.
+SETTLED_STATUSES = frozenset({PositionStatus.RESOLVED, PositionStatus.REDEEMABLE})
 
 
 def _book(position: Position) -> PositionBook:
@@ -87,16 +90,25 @@ def position_apply_fill(fill: Fill) -> Position:
     return position
 
 
-def _replay(position: Position) -> PositionBook:
+def _replay(position: Position, *, also: Fill | None = None) -> PositionBook:
+    """The position's standing fills folded in time order; ``also`` adds one
+    more (a fill reversed a moment ago, to see the book as it was)."""
+    fills = list(position.fills.filter(reversed_at__isnull=True))
+    if also is not None and all(f.pk != also.pk for f in fills):
+        fills.append(also)
     book = PositionBook()
-    fills = position.fills.filter(reversed_at__isnull=True).order_by("matched_at", "id")
-    for fill in fills:
+    for fill in sorted(fills, key=lambda f: (f.matched_at, f.pk)):
         book = _apply(book, fill)
     return book
 
 
-def position_rebuild(position: Position) -> Position:
-    """Replay the position's fills that still stand (after a reversal)."""
+def position_rebuild(
+    position: Position, *, reversed_fill: Fill | None = None
+) -> Position:
+    """Replay the position's fills that still stand (after ``reversed_fill``
+    was reversed)."""
+    if position.status in SETTLED_STATUSES:
+        return _resettle(position, reversed_fill)
     book = _replay(position)
     if position.status == PositionStatus.CLOSED and book.size > ZERO:
         # A reversed sell reopens a closed position; if the token was bought
@@ -122,6 +134,37 @@ def position_rebuild(position: Position) -> Position:
     elif position.status == PositionStatus.OPEN and book.size == ZERO:
         position.status = PositionStatus.CLOSED
         position.closed_at = utc_now()
+    position.save()
+    return position
+
+
+def _resettle(position: Position, reversed_fill: Fill | None) -> Position:
+    """A fill of a position its market already settled turned out FAILED:
+    the shares it brought (or took) were never held, so the settlement paid
+    for the wrong number of shares. Settle the standing fills again at the
+    same payout per share, and correct what is owed: the redeemable amount
+    of a live position, the paid-out paper cash of a paper one. Without this
+    the replay would hand a resolved position its shares back."""
+    market = position.market
+    payout_per_share = ONE if position.outcome_id == market.winning_outcome_id else ZERO
+    book, payout = apply_settlement(
+        _replay(position), payout_per_share=payout_per_share
+    )
+    if position.mode == TradingMode.PAPER:
+        _, paid = apply_settlement(
+            _replay(position, also=reversed_fill), payout_per_share=payout_per_share
+        )
+        if payout != paid:
+            paper_cash_post(
+                position.user,
+                kind=CashEntryKind.SETTLEMENT,
+                amount=payout - paid,
+                fill_id=reversed_fill.pk if reversed_fill is not None else None,
+                memo=f"{market.question[:180]}: settlement corrected for a failed fill",
+            )
+    else:
+        position.redeemable_amount = payout
+    _store(position, book)
     position.save()
     return position
 

@@ -421,3 +421,72 @@ def test_a_failed_fill_of_a_fully_matched_live_order_closes_it_unfilled(
     )
     position = Position.objects.get(user=trader, outcome=yes, mode="live")
     assert (position.size, position.cost_basis, position.status) == (0, 0, "closed")
+
+
+# --- a failed fill after the market settled ------------------------------------------
+
+
+def test_a_failed_live_buy_after_settlement_lowers_the_redeemable_payout(
+    trader, market, yes
+) -> None:
+    trade(trader, yes, "RS-1", "BUY", "10", "0.40", mode="live")
+    trade(trader, yes, "RS-2", "BUY", "10", "0.50", mode="live")
+    resolve(market, yes)
+    assert market_settle(market=market) == 1
+
+    trade(trader, yes, "RS-2", "BUY", "10", "0.50", mode="live", status="FAILED")
+
+    position = Position.objects.get(user=trader, outcome=yes, mode="live")
+    # Only RS-1's 10 shares were ever held: owed 10, realized 10 − 4.00.
+    assert (position.status, position.size, position.cost_basis) == (
+        "redeemable",
+        D("0"),
+        D("0"),
+    )
+    assert (position.redeemable_amount, position.realized_pnl) == (D("10"), D("6.00"))
+    assert Position.objects.filter(user=trader, outcome=yes).count() == 1
+
+
+def test_a_failed_paper_buy_after_settlement_takes_back_its_payout(
+    trader, market, yes
+) -> None:
+    trade(trader, yes, "PS-1", "BUY", "10", "0.40")
+    trade(trader, yes, "PS-2", "BUY", "10", "0.50")
+    resolve(market, yes)
+    assert market_settle(market=market) == 1
+    assert paper_cash_balance(trader) == D("1011.00")  # 1000 − 4 − 5 + 20
+
+    trade(trader, yes, "PS-2", "BUY", "10", "0.50", status="FAILED")
+
+    position = Position.objects.get(user=trader, outcome=yes)
+    assert (position.status, position.size, position.realized_pnl) == (
+        "resolved",
+        D("0"),
+        D("6.00"),
+    )
+    # 5.00 paid for PS-2 comes back, its 10.00 of payout goes: 1000 − 4 + 10.
+    assert paper_cash_balance(trader) == D("1006.00")
+    kinds = list(trader.cash_entries.order_by("id").values_list("kind", "amount"))[-2:]
+    assert kinds == [("reversal", D("5.00")), ("settlement", D("-10.00"))]
+
+
+def test_a_failed_sell_of_a_losing_settled_position_loses_the_shares_it_kept(
+    trader, market, yes, no
+) -> None:
+    trade(trader, yes, "LS-1", "BUY", "20", "0.40")
+    trade(trader, yes, "LS-2", "SELL", "10", "0.60")  # realized +2.00
+    resolve(market, no)
+    assert market_settle(market=market) == 1
+    position = Position.objects.get(user=trader, outcome=yes)
+    assert position.realized_pnl == D("-2.00")  # 2.00 − the 4.00 left at 0
+
+    trade(trader, yes, "LS-2", "SELL", "10", "0.60", status="FAILED")
+
+    position.refresh_from_db()
+    # All 20 shares were held to the end and paid nothing.
+    assert (position.status, position.size, position.realized_pnl) == (
+        "resolved",
+        D("0"),
+        D("-8.00"),
+    )
+    assert paper_cash_balance(trader) == D("992.00")  # 1000 − 8, the 6 given back
