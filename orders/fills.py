@@ -38,6 +38,11 @@ _RANK = {
     SettlementStatus.CONFIRMED: 3,
 }
 FINAL_SETTLEMENT = frozenset({SettlementStatus.CONFIRMED, SettlementStatus.FAILED})
+LANDED_LATE = "landed_late"
+LANDED_LATE_MESSAGE = (
+    "The order reached the venue after it was given up and traded there;"
+    " any part not filled is cancelled."
+)
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,14 @@ def _order_add_fill(fill: Fill) -> None:
     )
     order.filled_size = filled
     order.fees_paid = order.fees_paid + fill.fee
+    if order.status == OrderStatus.REJECTED:
+        # Given up as never received, the post reached the venue after all
+        # and traded there. Whatever it did not fill is not working: the
+        # reconciler cancels a closed order the venue still holds.
+        order.error_code = LANDED_LATE
+        order.error_message = LANDED_LATE_MESSAGE
+        if filled < order.size:
+            order.status = OrderStatus.CANCELLED
     if filled == order.size:
         order.status = OrderStatus.FILLED
         order.closed_at = order.closed_at or utc_now()

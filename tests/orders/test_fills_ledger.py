@@ -12,7 +12,7 @@ from accounts.models import AuditAction, AuditLog
 from accounts.selectors import bot_settings_get
 from markets.models import Market, Outcome
 from orders.exchange.paper import PaperGateway
-from orders.fills import FillReport, fill_apply
+from orders.fills import LANDED_LATE, LANDED_LATE_MESSAGE, FillReport, fill_apply
 from orders.models import Fill, Order, OrderStatus
 from orders.services import (
     OrderRequest,
@@ -490,3 +490,49 @@ def test_a_failed_sell_of_a_losing_settled_position_loses_the_shares_it_kept(
         D("-8.00"),
     )
     assert paper_cash_balance(trader) == D("992.00")  # 1000 − 8, the 6 given back
+
+
+# --- fills of an order given up as never received ------------------------------------
+
+
+def given_up_order(trader, market, yes) -> Order:
+    return OrderFactory(
+        user=trader, mode="live", market=market, outcome=yes, price=D("0.40"),
+        size=D("10"), status=OrderStatus.REJECTED, error_code="never_received",
+        error_message="The venue never received this order.", closed_at=utc_now(),
+    )  # fmt: skip
+
+
+def test_a_late_partial_fill_of_a_given_up_order_cancels_the_rest(
+    trader, market, yes
+) -> None:
+    order = given_up_order(trader, market, yes)
+
+    trade(trader, yes, "LL-1", "BUY", "4", "0.40", mode="live", order=order)
+
+    order.refresh_from_db()
+    assert (order.status, order.filled_size, order.average_fill_price) == (
+        "cancelled",
+        D("4"),
+        D("0.400000"),
+    )
+    assert (order.error_code, order.error_message) == (
+        LANDED_LATE,
+        LANDED_LATE_MESSAGE,
+    )
+    assert Position.objects.get(user=trader, outcome=yes, mode="live").size == D("4")
+
+
+def test_a_late_full_fill_of_a_given_up_order_marks_it_filled(
+    trader, market, yes
+) -> None:
+    order = given_up_order(trader, market, yes)
+
+    trade(trader, yes, "LL-2", "BUY", "10", "0.40", mode="live", order=order)
+
+    order.refresh_from_db()
+    assert (order.status, order.filled_size, order.error_code) == (
+        "filled",
+        D("10"),
+        LANDED_LATE,
+    )
