@@ -9,12 +9,20 @@ and go on.
 One thread, first in first out, and each batch rendered from the rows as
 they are when it runs: a page never gets an older state after a newer one.
 Whatever piles up while a batch renders is merged into the next, so a burst
-renders each order and account once. Pushes still queued when the process
-exits are lost; pages poll and catch up.
+renders each order and account once.
+
+A process that exits normally first publishes what was already submitted,
+for at most ``SHUTDOWN_DRAIN_SECONDS`` (a stuck Redis must not hang a
+deploy): an ``atexit`` hook covers interpreter exit (daphne on SIGTERM, a
+solo Celery worker, management commands), and ``polybot.celery`` drains on
+``worker_process_shutdown`` because prefork children leave through
+``os._exit``, which skips ``atexit``. Only a kill or a stuck publication
+loses pushes now; pages poll and catch up.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import queue
@@ -25,6 +33,9 @@ from django.db import close_old_connections
 
 logger = logging.getLogger(__name__)
 Publish = Callable[[set[int], set[int]], None]
+
+# How long an exiting process waits for its queued publications.
+SHUTDOWN_DRAIN_SECONDS = 5.0
 
 
 class BackgroundPublisher:
@@ -37,6 +48,7 @@ class BackgroundPublisher:
         # Submissions not yet published, for wait_idle.
         self._unpublished = 0
         self._published = threading.Condition()
+        self._drains_at_exit = False
 
     def submit(self, order_ids: set[int], user_ids: set[int]) -> None:
         """Queue a publication of these orders' rows and accounts' panels."""
@@ -51,6 +63,23 @@ class BackgroundPublisher:
         with self._published:
             return self._published.wait_for(lambda: not self._unpublished, timeout)
 
+    def drain(self, timeout: float | None = None) -> bool:
+        """Publish what was submitted before this process exits; False, and a
+        warning, if that took longer than ``timeout`` seconds (by default
+        ``SHUTDOWN_DRAIN_SECONDS``, read when the process exits)."""
+        if timeout is None:
+            timeout = SHUTDOWN_DRAIN_SECONDS
+        if not (self._pid == os.getpid() and self._thread and self._thread.is_alive()):
+            # No thread in this process (a forked copy that never submitted):
+            # nothing of ours to wait for.
+            return True
+        if self.wait_idle(timeout):
+            return True
+        logger.warning(
+            "exiting with %d account publication(s) unpublished", self._unpublished
+        )
+        return False
+
     def _ensure_running(self) -> None:
         # Started lazily and per process: a Celery worker forks its children
         # after import, and a thread does not survive a fork.
@@ -64,6 +93,14 @@ class BackgroundPublisher:
                 target=self._run, name="account-publisher", daemon=True
             )
             self._thread.start()
+            # Registered once, with the first thread. A forked child inherits
+            # both the hook and this flag, and the hook then drains the
+            # child's own copy. Plain atexit suffices: the interpreter joins
+            # non-daemon threads, then runs atexit hooks while daemon threads
+            # such as this one still run, and only then stops them.
+            if not self._drains_at_exit:
+                self._drains_at_exit = True
+                atexit.register(self.drain)
 
     def _run(self) -> None:
         while True:

@@ -7,8 +7,11 @@ django-celery-beat at start-up, where per-strategy schedules live as rows.
 from __future__ import annotations
 
 import os
+import sys
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_process_shutdown
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "polybot.settings.dev")
@@ -24,6 +27,21 @@ app.conf.task_routes = {
     "orders.*": {"queue": "orders"},
 }
 app.autodiscover_tasks()
+
+
+@worker_process_shutdown.connect
+def drain_account_pushes(**kwargs: Any) -> None:
+    """Publish the pushes this pool child queued before it exits.
+
+    A prefork child leaves through ``os._exit`` (billiard's
+    ``Worker._do_exit``), so the publisher's ``atexit`` hook never runs there;
+    this signal is sent from the child just before that exit.
+    """
+    # Looked up, not imported: a child that never loaded it queued nothing.
+    realtime = sys.modules.get("orders.realtime")
+    if realtime is not None:
+        realtime.background.drain()
+
 
 # name -> (task, seconds, options). Names say when they run.
 SYSTEM_SCHEDULE: dict[str, tuple[str, float, dict[str, str]]] = {

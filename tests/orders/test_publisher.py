@@ -3,10 +3,14 @@ order they were committed, and what piles up meanwhile goes out once."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from celery.signals import worker_process_shutdown
 from django.test import override_settings
 
 from accounts.models import User
@@ -19,6 +23,43 @@ from tests.orders.conftest import set_book
 from tests.orders.test_realtime_pushes import Listener, _ids
 
 D = Decimal
+ROOT = Path(__file__).resolve().parents[2]
+
+# A process that submits one publication and exits at once. Bare settings:
+# the publisher thread only closes old connections, of which there are none.
+EXITING_PROCESS = """
+import sys, time
+from django.conf import settings
+settings.configure()
+from orders import publisher
+
+publisher.SHUTDOWN_DRAIN_SECONDS = float(sys.argv[2])
+
+def publish(order_ids, user_ids):
+    print("publishing", flush=True)
+    time.sleep(float(sys.argv[1]))
+    print("published", sorted(order_ids), sorted(user_ids), flush=True)
+
+publisher.BackgroundPublisher(publish).submit({1}, {10})
+"""
+
+
+def _exit_after_submitting(
+    publish_seconds: float, drain_seconds: float
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            EXITING_PROCESS,
+            str(publish_seconds),
+            str(drain_seconds),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 class GatedPublish:
@@ -89,3 +130,40 @@ def test_a_placed_order_reaches_the_page_through_the_publisher_thread(
     ids = _ids(listener.drain())
     assert ids.count(f"order-{order.pk}") == 1
     assert {"stats-cards", "positions", "trading-state"} <= set(ids)
+
+
+def test_an_exiting_process_publishes_what_it_submitted_first() -> None:
+    # Publishing outlasts the main thread, which returns right after submit.
+    exited = _exit_after_submitting(publish_seconds=0.5, drain_seconds=30)
+
+    assert (exited.returncode, exited.stdout, exited.stderr) == (
+        0,
+        "publishing\npublished [1] [10]\n",
+        "",
+    )
+
+
+def test_an_exiting_process_gives_up_on_a_hung_publication_after_a_timeout() -> None:
+    exited = _exit_after_submitting(publish_seconds=3600, drain_seconds=0.5)
+
+    assert (exited.returncode, exited.stdout, exited.stderr) == (
+        0,
+        "publishing\n",
+        "exiting with 1 account publication(s) unpublished\n",
+    )
+
+
+def test_a_celery_pool_child_publishes_what_it_submitted_before_it_exits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    publish = GatedPublish()
+    monkeypatch.setattr(realtime, "background", BackgroundPublisher(publish))
+    realtime.background.submit({1}, {10})
+    assert publish.started.wait(5)
+    threading.Timer(0.2, publish.release.set).start()
+
+    # What billiard's pool child sends just before os._exit.
+    worker_process_shutdown.send(sender=None, pid=0, exitcode=0)
+
+    assert realtime.background.wait_idle(0)
+    assert publish.calls == [({1}, {10}, "account-publisher")]
