@@ -19,6 +19,10 @@ from polybot.lib.money import is_on_tick, price_in_bounds
 ZERO = Decimal("0")
 # The venue refuses marketable orders under $1 notional (API.md §5.1).
 MIN_MARKETABLE_NOTIONAL = Decimal("1")
+# Market orders: sized to take liquidity now, they need only the $1 notional.
+# Every other type is a limit order and needs the market's min size too, even
+# when it happens to cross the book (API.md §5.1).
+MARKET_ORDER_TYPES = frozenset({"FOK", "FAK"})
 
 # Reason codes and messages, one per rule (tests assert on these constants).
 KILL_SWITCH = "kill_switch"
@@ -87,6 +91,7 @@ class RiskViolation:
 @dataclass(frozen=True)
 class OrderProposal:
     side: str  # "BUY" | "SELL"
+    order_type: str  # "GTC" | "GTD" | "FOK" | "FAK"
     price: Decimal
     size: Decimal
     marketable: bool  # would take liquidity now (FOK/FAK, or a crossing limit)
@@ -242,18 +247,23 @@ def _shape_rules(order: OrderProposal, market: MarketState) -> list[RiskViolatio
         violations.append(
             RiskViolation(SIZE_NOT_POSITIVE, RISK_SIZE_NOT_POSITIVE, "size")
         )
-    elif order.marketable:
-        if order.price * order.size < MIN_MARKETABLE_NOTIONAL:
-            minimum = MIN_MARKETABLE_NOTIONAL
-            violations.append(
-                RiskViolation(
-                    MIN_NOTIONAL, RISK_MIN_NOTIONAL.format(minimum=minimum), "size"
-                )
-            )
-    elif order.size < market.min_order_size:
+        return violations
+    # A limit order (GTC/GTD) needs the min size even when it crosses the
+    # book; a market order (FOK/FAK) only the notional below.
+    if (
+        order.order_type not in MARKET_ORDER_TYPES
+        and order.size < market.min_order_size
+    ):
         violations.append(
             RiskViolation(
                 MIN_SIZE, RISK_MIN_SIZE.format(min_size=market.min_order_size), "size"
+            )
+        )
+    if order.marketable and order.price * order.size < MIN_MARKETABLE_NOTIONAL:
+        minimum = MIN_MARKETABLE_NOTIONAL
+        violations.append(
+            RiskViolation(
+                MIN_NOTIONAL, RISK_MIN_NOTIONAL.format(minimum=minimum), "size"
             )
         )
     return violations

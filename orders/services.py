@@ -250,6 +250,7 @@ def order_evaluate(
     if not violations:
         proposal = risk.OrderProposal(
             side=request.side,
+            order_type=request.order_type,
             price=price,
             size=request.size,
             marketable=marketable,

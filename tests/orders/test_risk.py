@@ -22,7 +22,12 @@ from orders.risk import (
 D = Decimal
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 ORDER = OrderProposal(
-    side="BUY", price=D("0.40"), size=D("10"), marketable=False, live=False
+    side="BUY",
+    order_type="GTC",
+    price=D("0.40"),
+    size=D("10"),
+    marketable=False,
+    live=False,
 )
 MARKET = MarketState(status="active", accepting_orders=True, tick_size=D("0.01"), min_order_size=D("5"),
                      end_date=NOW + timedelta(days=30))  # fmt: skip
@@ -146,10 +151,63 @@ def test_it_refuses_a_resting_order_below_the_markets_min_size() -> None:
     ]
 
 
-def test_a_marketable_order_needs_one_dollar_not_the_min_size() -> None:
-    tiny = replace(ORDER, price=D("0.40"), size=D("2.4"), marketable=True)
-    assert _codes(_check(tiny)) == [risk.MIN_NOTIONAL]
+def test_a_market_order_needs_one_dollar_not_the_min_size() -> None:
+    tiny = replace(
+        ORDER, order_type="FOK", price=D("0.40"), size=D("2.4"), marketable=True
+    )
+    assert _check(tiny) == [
+        RiskViolation(
+            risk.MIN_NOTIONAL,
+            "Orders that take liquidity must be worth at least $1.",
+            "size",
+        )
+    ]
     assert _check(replace(tiny, size=D("2.5"))) == []
+
+
+@pytest.mark.parametrize("order_type", ["FOK", "FAK"])
+def test_it_accepts_fok_below_min_size_above_one_dollar(order_type: str) -> None:
+    # 0.40 · 2.5 = 1.00: worth a dollar, half the market's 5-share minimum.
+    order = replace(
+        ORDER, order_type=order_type, price=D("0.40"), size=D("2.5"), marketable=True
+    )
+    assert _check(order) == []
+
+
+@pytest.mark.parametrize("order_type", ["GTC", "GTD"])
+def test_it_rejects_crossing_gtc_below_min_size(order_type: str) -> None:
+    # 0.40 · 4.99 = 1.996: worth a dollar, but a limit order still needs 5 shares.
+    crossing = replace(ORDER, order_type=order_type, size=D("4.99"), marketable=True)
+    assert _check(crossing) == [
+        RiskViolation(
+            risk.MIN_SIZE, "Size must be at least 5 shares in this market.", "size"
+        )
+    ]
+    assert _check(replace(crossing, size=D("5"))) == []
+
+
+def test_it_rejects_crossing_gtc_below_min_size_and_one_dollar_for_both() -> None:
+    # 0.40 · 2 = 0.80: under the 5-share minimum and under $1.
+    crossing = replace(ORDER, size=D("2"), marketable=True)
+    assert _check(crossing) == [
+        RiskViolation(
+            risk.MIN_SIZE, "Size must be at least 5 shares in this market.", "size"
+        ),
+        RiskViolation(
+            risk.MIN_NOTIONAL,
+            "Orders that take liquidity must be worth at least $1.",
+            "size",
+        ),
+    ]
+
+
+def test_it_rejects_crossing_gtc_at_min_size_below_one_dollar() -> None:
+    # 0.19 · 5 = 0.95 crosses for under $1; 0.20 · 5 = 1.00 is enough.
+    crossing = replace(ORDER, price=D("0.19"), size=D("5"), marketable=True)
+    assert _codes(_check(crossing)) == [risk.MIN_NOTIONAL]
+    assert _check(replace(crossing, price=D("0.20"))) == []
+    # Resting at 0.19 it takes no liquidity: 5 shares are enough.
+    assert _check(replace(crossing, marketable=False)) == []
 
 
 def test_it_refuses_zero_and_negative_sizes() -> None:

@@ -249,6 +249,42 @@ def test_min_size_for_a_resting_order(trader, market, yes, book) -> None:
     assert place(trader, order(market, yes, "BUY", "0.45", "5")).size == D("5")
 
 
+def test_a_crossing_gtc_below_min_size_is_rejected(trader, market, yes, book) -> None:
+    # 0.50 crosses the 0.50 ask; 0.50 · 4.99 = 2.495 is worth a dollar, but a
+    # limit order that happens to be marketable still needs 5 shares.
+    violations = rejected(trader, order(market, yes, "BUY", "0.50", "4.99"))
+    assert violations == [
+        risk.RiskViolation(
+            risk.MIN_SIZE, "Size must be at least 5 shares in this market.", "size"
+        )
+    ]
+
+
+def test_a_crossing_gtc_below_min_size_and_a_dollar_is_rejected_for_both(
+    trader, market, yes, book
+) -> None:
+    # 0.50 · 1.98 = 0.99
+    violations = rejected(trader, order(market, yes, "BUY", "0.50", "1.98"))
+    assert violations == [
+        risk.RiskViolation(
+            risk.MIN_SIZE, "Size must be at least 5 shares in this market.", "size"
+        ),
+        risk.RiskViolation(
+            risk.MIN_NOTIONAL,
+            "Orders that take liquidity must be worth at least $1.",
+            "size",
+        ),
+    ]
+
+
+def test_a_fok_below_min_size_worth_a_dollar_fills(
+    trader, market, yes, book, run_commits
+) -> None:
+    # 0.50 · 2 = 1.00: under the 5-share minimum, which market orders skip.
+    filled = place(trader, order(market, yes, "BUY", "0.50", "2", "FOK"), run_commits)
+    assert (filled.status, filled.size) == (OrderStatus.FILLED, D("2"))
+
+
 def test_a_marketable_order_must_be_worth_a_dollar(
     trader, market, yes, book, run_commits
 ) -> None:

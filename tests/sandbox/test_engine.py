@@ -137,6 +137,8 @@ def test_fak_fills_what_it_can_and_cancels_the_rest(harness: EngineHarness) -> N
     [
         ("0.425", "10", OrderType.GTC, False, "breaks minimum tick size rule: 0.01"),
         ("0.42", "4", OrderType.GTC, False, "Size (4) lower than the minimum: 5"),
+        # A GTC crossing the 0.58 ask is still a limit order: min size applies.
+        ("0.60", "4", OrderType.GTC, False, "Size (4) lower than the minimum: 5"),
         ("0.60", "10", OrderType.GTC, True, "crosses the book"),
         ("0.60", "10", OrderType.FOK, True, errors.POST_ONLY_TYPE),
         ("0.99", "20000", OrderType.GTC, False, errors.NOT_ENOUGH_BALANCE),
