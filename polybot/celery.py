@@ -19,9 +19,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "polybot.settings.dev")
 app = Celery("polybot")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = [
-    Queue(name) for name in ("default", "sync", "strategies", "orders")
+    Queue(name) for name in ("default", "sync", "strategies", "orders", "heartbeat")
 ]
+# An exact name is looked up before the patterns.
 app.conf.task_routes = {
+    # The venue cancels every open order of an account whose heartbeat is
+    # ~10 s late (API.md §5): it gets a queue and a worker process of its own,
+    # so a long sync or a slow reconciliation on the shared worker can never
+    # hold it up.
+    "orders.venue_heartbeat": {"queue": "heartbeat"},
     "markets.*": {"queue": "sync"},
     "strategies.*": {"queue": "strategies"},
     "orders.*": {"queue": "orders"},
@@ -43,15 +49,22 @@ def drain_account_pushes(**kwargs: Any) -> None:
         realtime.background.drain()
 
 
-# name -> (task, seconds, options). Names say when they run.
-SYSTEM_SCHEDULE: dict[str, tuple[str, float, dict[str, str]]] = {
+# name -> (task, seconds, options). Names say when they run. Options: "queue",
+# and "expire_seconds" for a run that is worthless once late.
+SYSTEM_SCHEDULE: dict[str, tuple[str, float, dict[str, Any]]] = {
     "every-15s-system-heartbeat": (
         "polybot.system_heartbeat",
         15.0,
         {"queue": "default"},
     ),
     "every-30s-reconcile-live-orders": ("orders.reconcile", 30.0, {"queue": "orders"}),
-    "every-5s-venue-heartbeat": ("orders.venue_heartbeat", 5.0, {"queue": "orders"}),
+    # A heartbeat that waited out a stopped worker is worthless by then: the
+    # beat five seconds later says the same, so a queued one expires.
+    "every-5s-venue-heartbeat": (
+        "orders.venue_heartbeat",
+        5.0,
+        {"queue": "heartbeat", "expire_seconds": 5},
+    ),
     "every-10s-order-sweep": ("orders.sweep", 10.0, {"queue": "orders"}),
     # Daily-loss baseline: each account's P&L as the UTC day starts.
     "every-minute-day-start-pnl-snapshots": (

@@ -166,6 +166,12 @@ def running_stack() -> Iterator[Stack]:
              "-Q", "default,sync,strategies,orders", "--concurrency=2",
              "--loglevel=INFO"],
         )  # fmt: skip
+        _start(
+            stack,
+            "heartbeat",
+            [str(BIN / "celery"), "-A", "polybot", "worker", "-Q", "heartbeat",
+             "--pool=solo", "-n", "heartbeat@%h", "--loglevel=INFO"],
+        )  # fmt: skip
         _start(stack, "stream", [python, "manage.py", "stream"])
         _wait_for(f"{stack.base_url}/healthz", web, "daphne")
         yield stack

@@ -76,6 +76,10 @@ def test_setup_periodic_tasks_is_idempotent_and_removes_stale_system_entries() -
     assert task.task == "polybot.system_heartbeat"
     assert task.interval.every == 15
 
+    heartbeat = PeriodicTask.objects.get(name="every-5s-venue-heartbeat")
+    assert (heartbeat.queue, heartbeat.expire_seconds) == ("heartbeat", 5)
+    assert task.expire_seconds is None
+
     PeriodicTask.objects.create(
         name="every-hour-gone", task="x", interval=task.interval
     )
@@ -90,3 +94,12 @@ def test_every_response_carries_security_headers(client: Client) -> None:
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
     assert len(response["X-Request-ID"]) == 32
+
+
+def test_the_venue_heartbeat_has_a_queue_of_its_own() -> None:
+    from polybot.celery import app
+
+    route = app.amqp.router.route({}, "orders.venue_heartbeat")
+    other = app.amqp.router.route({}, "orders.reconcile")
+
+    assert (route["queue"].name, other["queue"].name) == ("heartbeat", "orders")

@@ -32,6 +32,7 @@ class Command(BaseCommand):
                     "task": task,
                     "interval": interval,
                     "queue": task_options.get("queue"),
+                    "expire_seconds": task_options.get("expire_seconds"),
                     "enabled": True,
                     "description": "System schedule (defined in polybot/celery.py)",
                 },
