@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from markets.history import PriceInterval, PriceSeries
 from markets.live import BookView, RecentTrade
 from markets.models import Outcome
+from polybot.lib.money import ceil_to_tick, floor_to_tick
 
 BOOK_TEMPLATE = "markets/partials/_book.html"
 CHART_TEMPLATE = "markets/partials/_price_chart.html"
@@ -118,13 +119,82 @@ def book_panel(
     return BookPanel(market_id, token_id, label, ladder)
 
 
+@dataclass(frozen=True)
+class LiveQuote:
+    """One outcome's live figures as the rest of the market page shows them:
+    the outcomes table's cells, the ticket's outcome price and its quick
+    price buttons. A pushed or polled book carries them out of band, so
+    every panel shows the same book (``markets/partials/_book_extras.html``).
+
+    ``last`` is the last trade the stream saw, else the synced price (None
+    in a push, which then leaves that cell as it is). ``mid_buy`` and
+    ``mid_sell`` are the mid on the tick, rounded away from the spread's far
+    side: down for a buy, up for a sell (None without a tick)."""
+
+    token_id: str
+    stale: bool
+    trusted: bool
+    best_bid: Decimal | None
+    best_ask: Decimal | None
+    midpoint: Decimal | None
+    last: Decimal | None
+    mid_buy: Decimal | None
+    mid_sell: Decimal | None
+    mid_known: bool  # False: a mid but no tick to put it on (a push leaves it)
+
+
+def live_quote(
+    token_id: str,
+    book: BookView | None,
+    *,
+    tick: Decimal | None,
+    synced_price: Decimal | None = None,
+) -> LiveQuote:
+    midpoint = book.midpoint if book is not None else None
+    on_tick = midpoint is not None and tick is not None and tick > 0
+    last = book.last_trade_price if book is not None else None
+    return LiveQuote(
+        token_id=token_id,
+        stale=book is None,
+        trusted=book is not None and book.trusted,
+        best_bid=book.best_bid if book is not None else None,
+        best_ask=book.best_ask if book is not None else None,
+        midpoint=midpoint,
+        last=last if last is not None else synced_price,
+        mid_buy=floor_to_tick(midpoint, tick).normalize() if on_tick else None,
+        mid_sell=ceil_to_tick(midpoint, tick).normalize() if on_tick else None,
+        mid_known=midpoint is None or on_tick,
+    )
+
+
+def outcome_live_quote(
+    outcome: Outcome, book: BookView | None, *, market_tick: Decimal
+) -> LiveQuote:
+    """``live_quote`` of an outcome as its market page shows it: on the
+    book's tick when it has one (it changes before the catalogue hears),
+    the synced price standing in for a last trade the stream has not seen."""
+    tick = book.tick_size if book is not None and book.tick_size else market_tick
+    return live_quote(outcome.token_id, book, tick=tick, synced_price=outcome.price)
+
+
 def book_context(
-    *, market_id: int, token_id: str, book: BookView | None, label: str = ""
+    *,
+    market_id: int,
+    token_id: str,
+    book: BookView | None,
+    label: str = "",
+    extras: LiveQuote | None = None,
 ) -> dict[str, Any]:
     """The context to render ``BOOK_TEMPLATE`` alone (the polling view, the
-    stream's push). ``book`` is None when there is no live view."""
+    stream's push): the panel, and the same book's figures for the rest of
+    the page (``book_extras``), swapped out of band. ``book`` is None when
+    there is no live view; ``extras`` default to the book's alone (the
+    stream knows no synced price, and only the book's own tick)."""
     panel = book_panel(market_id=market_id, token_id=token_id, book=book, label=label)
-    return {"panel": panel}
+    if extras is None:
+        tick = book.tick_size if book is not None else None
+        extras = live_quote(token_id, book, tick=tick)
+    return {"panel": panel, "book_extras": extras}
 
 
 @dataclass(frozen=True)

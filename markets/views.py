@@ -89,6 +89,10 @@ def market_detail(request: HtmxRequest, market_id: int) -> HttpResponse:
                 label=quote.outcome.label,
             ),
             "trades": _trades_panel(quote.outcome),
+            "outcome": quote.outcome,
+            "live": display.outcome_live_quote(
+                quote.outcome, quote.book, market_tick=market.tick_size
+            ),
         }
         for quote in quotes
     ]
@@ -125,11 +129,15 @@ def book_fragment(request: HtmxRequest, market_id: int, token_id: str) -> HttpRe
     """One outcome's book partial: the page polls it while the live socket
     is down."""
     outcome = _get_outcome(market_id, token_id)
+    book = selectors.book_get(token_id=token_id)
     context = display.book_context(
         market_id=market_id,
         token_id=token_id,
-        book=selectors.book_get(token_id=token_id),
+        book=book,
         label=outcome.label,
+        extras=display.outcome_live_quote(
+            outcome, book, market_tick=outcome.market.tick_size
+        ),
     )
     return render(request, display.BOOK_TEMPLATE, context)
 

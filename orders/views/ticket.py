@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
+from markets.display import live_quote, outcome_live_quote
 from markets.live import book_view_get
 from markets.models import Market
 from markets.selectors import OutcomeQuote, market_get, market_quotes
@@ -31,7 +32,6 @@ from orders.risk import RiskViolation
 from orders.services import order_place
 from polybot.exceptions import ApplicationError
 from polybot.http import HtmxRequest
-from polybot.lib.money import ceil_to_tick, floor_to_tick
 from polybot.lib.types import Side
 
 TICKET_TEMPLATE = "orders/partials/_ticket.html"
@@ -203,6 +203,10 @@ def _ticket_context(
 ) -> dict[str, Any]:
     if quotes is None:
         quotes = market_quotes(market=market)
+    live = [
+        outcome_live_quote(q.outcome, q.book, market_tick=market.tick_size)
+        for q in quotes
+    ]
     side = form["side"].value()
     return {
         "market": market,
@@ -213,7 +217,7 @@ def _ticket_context(
         "is_gtd": form["order_type"].value() == OrderType.GTD,
         "is_resting_type": form["order_type"].value()
         not in (OrderType.FOK, OrderType.FAK),
-        "outcome_options": list(zip(form["outcome"], quotes, strict=False)),
+        "outcome_options": list(zip(form["outcome"], live, strict=False)),
         "outcome_label": form.outcome_label(),
         "quick": _quick_prices(market, form),
         "submit_label": _submit_label(form),
@@ -223,19 +227,22 @@ def _ticket_context(
 
 def _quick_prices(market: Market, form: OrderTicketForm) -> dict[str, Any]:
     """Best bid, best ask and a mid on the tick for the chosen outcome, from
-    the live book (None where the book has no such price). The mid rounds
-    away from the spread's far side: down for a buy, up for a sell."""
-    token = form["outcome"].value()
-    view = book_view_get(str(token)) if token else None
-    mid = None
-    if view is not None and view.midpoint is not None:
-        tick = market.tick_size
-        rounded = ceil_to_tick if form["side"].value() == Side.SELL else floor_to_tick
-        mid = rounded(view.midpoint, tick).normalize()
+    the live book (None where the book has no such price), the same figures
+    a pushed book hands ticket.js (markets.display.live_quote)."""
+    token = str(form["outcome"].value() or "")
+    view = book_view_get(token) if token else None
+    quote = live_quote(
+        token,
+        view,
+        tick=view.tick_size
+        if view is not None and view.tick_size
+        else market.tick_size,
+    )
+    sell = form["side"].value() == Side.SELL
     return {
-        "bid": view.best_bid if view else None,
-        "ask": view.best_ask if view else None,
-        "mid": mid,
+        "bid": quote.best_bid,
+        "ask": quote.best_ask,
+        "mid": quote.mid_sell if sell else quote.mid_buy,
     }
 
 

@@ -6,7 +6,11 @@
  * - the order type shows the expiry only for GTD and hides post-only for
  *   FOK/FAK (their inputs are disabled while hidden, so nothing stale is sent);
  * - the size mode relabels the size box (shares or pUSD);
- * - the side colours the ticket (green buy, red sell).
+ * - the side colours the ticket (green buy, red sell);
+ * - a pushed or polled book brings its outcome's quick prices as data
+ *   (markets/partials/_quick_prices.html): they are copied onto the quick
+ *   buttons of a ticket trading that outcome, so the buttons agree with the
+ *   book and the outcomes table beside them.
  * Listeners sit on the document, so a ticket swapped in by htmx needs no setup.
  */
 (function () {
@@ -92,6 +96,28 @@
     if (card) card.classList.toggle("is-sell", checkedValue(form, "side") === "SELL");
   }
 
+  function refreshQuick(form) {
+    var token = checkedValue(form, "outcome");
+    var data = token ? document.getElementById("quick-prices-" + token) : null;
+    if (!data) return;
+    var sell = checkedValue(form, "side") === "SELL";
+    var buttons = form.querySelectorAll("[data-quick]");
+    for (var i = 0; i < buttons.length; i++) {
+      var kind = buttons[i].getAttribute("data-quick");
+      var key = kind === "mid" ? (sell ? "midSell" : "midBuy") : kind;
+      if (!(key in data.dataset)) continue; // the book did not say: keep it
+      var value = data.dataset[key];
+      buttons[i].setAttribute("data-set-price", value);
+      buttons[i].disabled = value === "";
+      buttons[i].textContent = data.dataset[key + "Text"];
+    }
+  }
+
+  function refreshAllQuick() {
+    var forms = document.querySelectorAll("form[data-ticket]");
+    for (var i = 0; i < forms.length; i++) refreshQuick(forms[i]);
+  }
+
   // A hidden box keeps what the server rendered (it shows a box with an
   // error even if the type would hide it); only its inputs are disabled.
   function init(scope) {
@@ -124,7 +150,12 @@
     if (name === "order_type") syncType(form);
     else if (name === "size_mode") syncSizeMode(form);
     else if (name === "side") syncSide(form);
+    if (name === "side" || name === "outcome") refreshQuick(form);
   });
+
+  // After a book arrives over the socket, or by polling while it is down.
+  document.addEventListener("htmx:wsAfterMessage", refreshAllQuick);
+  document.addEventListener("htmx:afterSettle", refreshAllQuick);
 
   // Placing the order ends any preview still on its way: its answer would
   // swap stale errors into the fresh ticket.

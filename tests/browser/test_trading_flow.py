@@ -165,6 +165,46 @@ def test_a_trader_rests_fills_cancels_and_halts(
         page.close()
 
 
+# One moment's view of the market page for a token: the book ladder's best
+# bid, the outcomes table's bid, and the ticket's Bid quick button.
+_PANELS_JS = """token => [
+    document.querySelector(`#book-${token} .ladder-row.bid .ladder-price`)?.textContent,
+    document.getElementById(`quote-${token}-bid`)?.textContent,
+    document.querySelector('#ticket-quick [data-quick="bid"]')?.textContent,
+]"""
+
+
+def test_every_panel_of_the_market_page_moves_with_the_live_book(
+    stack: Stack, browser: Any, screenshot_dir: Path
+) -> None:
+    page = browser.new_page(viewport=DESKTOP)
+    try:
+        _log_in(page, stack)
+        _open_market(page, stack)
+        page.locator(".ticket-option", has_text="Yes").click()
+        token = page.get_attribute("input[name=outcome]:checked", "value")
+        seen = set()
+        # The sandbox's traders keep the book moving: watch several pushes.
+        while len(seen) < 3:
+            stamp = page.text_content(f"#book-{token} .book-foot time")
+            page.wait_for_function(
+                "([token, stamp]) => document.querySelector("
+                "`#book-${token} .book-foot time`)?.textContent !== stamp",
+                arg=[token, stamp],
+                timeout=WAIT_MS,
+            )
+            ladder, table, quick = page.evaluate(_PANELS_JS, token)
+            assert (table, quick) == (ladder, f"Bid {ladder}")
+            seen.add(page.text_content(f"#book-{token} .book-foot time"))
+        _shot(page, screenshot_dir, "09-market-live")
+    except Exception:
+        _shot(page, screenshot_dir, "failure")
+        sys.stderr.write(stack.logs())
+        raise
+    finally:
+        page.close()
+
+
 def test_the_desk_reads_on_a_phone(
     stack: Stack, browser: Any, screenshot_dir: Path
 ) -> None:

@@ -189,3 +189,27 @@ async def test_the_publisher_caches_every_book_but_pushes_only_viewed_ones() -> 
     assert (await layer.receive(watched))["html"] == "111"
     assert book_view_get("222") is not None
     assert publisher.pushed == 1
+
+
+def test_a_pushed_book_carries_only_what_the_stream_knows_for_the_rest_of_the_page() -> (
+    None
+):
+    from markets.fragments import TokenMeta, book_fragment_html
+    from markets.live import BookView
+
+    view = BookView(
+        token_id="111", bids=[(D("0.40"), D("10"))], asks=[], best_bid=D("0.40"),
+        best_ask=None, midpoint=None, spread=None, last_trade_price=None,
+        tick_size=None, trusted=True, updated_at="2026-11-24T10:00:00+00:00",
+    )  # fmt: skip
+
+    html = book_fragment_html(view, TokenMeta(market_id=1, label="Yes"))
+
+    # No trade seen yet: the last price and the ticket's outcome price keep
+    # the synced one. No ask: no mid, and the buttons are told so.
+    assert '<span id="quote-111-bid" hx-swap-oob="true">40¢</span>' in html
+    assert '<span id="quote-111-ask" hx-swap-oob="true">—</span>' in html
+    assert "quote-111-last" not in html
+    assert "ticket-option-price-111" not in html
+    assert 'data-mid-buy="" data-mid-buy-text="Mid —"' in html
+    assert 'data-ask="" data-ask-text="Ask —"' in html

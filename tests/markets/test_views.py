@@ -440,9 +440,12 @@ def test_the_market_page_shows_the_live_book(
 
     quote = re.search(rf'<tr id="quote-{yes.token_id}">.*?</tr>', html)
     assert quote
+    token = yes.token_id
     assert (
-        '<td class="num up">61¢</td> <td class="num down">63¢</td> <td class="num hide-sm">62¢</td> '
-        '<td class="num"><strong>62.5¢</strong></td>'
+        f'<td class="num up"><span id="quote-{token}-bid">61¢</span></td> '
+        f'<td class="num down"><span id="quote-{token}-ask">63¢</span></td> '
+        f'<td class="num hide-sm"><span id="quote-{token}-mid">62¢</span></td> '
+        f'<td class="num"><strong><span id="quote-{token}-last">62.5¢</span></strong></td>'
     ) in quote.group(0)
     assert '<span class="badge badge-up">Live</span>' in quote.group(0)
 
@@ -485,10 +488,14 @@ def test_the_market_page_shows_the_live_book(
     # The other outcome has no live view: stale, with its synced price.
     stale = re.search(rf'<tr id="quote-{no.token_id}">.*?</tr>', html)
     assert stale
-    assert (
-        '<td class="num up">—</td> <td class="num down">—</td> <td class="num hide-sm">—</td> <td class="num"><strong>38¢</strong></td>'
-        in stale.group(0)
-    )
+    assert re.findall(
+        r'<span id="quote-[^"]+-(?:bid|ask|mid|last)">(.*?)</span>', stale.group(0)
+    ) == [
+        "—",
+        "—",
+        "—",
+        "38¢",
+    ]
     assert ">Stale</span>" in stale.group(0)
 
 
@@ -583,7 +590,6 @@ def test_the_book_fragment_is_the_partial_alone(
     html = response.content.decode().strip()
     assert response.status_code == 200
     assert html.startswith(f'<section id="book-{yes.token_id}" class="card book"')
-    assert html.endswith("</section>")
     assert "<html" not in html
     assert re.findall(r'class="ladder-price">([^<]*)<', html) == [
         "64¢",
@@ -591,6 +597,51 @@ def test_the_book_fragment_is_the_partial_alone(
         "61¢",
         "60¢",
     ]
+
+
+def oob_ids(html: str) -> list[str]:
+    return re.findall(r'<\w+ id="([^"]+)"[^>]*hx-swap-oob="true"', html)
+
+
+def test_the_book_fragment_also_refreshes_the_pages_other_prices_out_of_band(
+    client_logged_in: Client, market: Market
+) -> None:
+    yes = market.outcomes.get(index=0)
+    token = yes.token_id
+    book_view_set(_book(token, best_bid=D("0.611"), midpoint=D("0.6205")))
+
+    html = _html(client_logged_in, f"/markets/{market.pk}/book/{token}/")
+
+    # Outside the book's section: the table row's cells and badge, the
+    # ticket's outcome price and the quick buttons' data.
+    assert oob_ids(html.split("</section>", 1)[1]) == [
+        f"quote-{token}-state",
+        f"quote-{token}-bid",
+        f"quote-{token}-ask",
+        f"quote-{token}-mid",
+        f"quote-{token}-last",
+        f"ticket-option-price-{token}",
+        f"quick-prices-{token}",
+    ]
+    assert f'<span id="quote-{token}-bid" hx-swap-oob="true">61.1¢</span>' in html
+    assert (
+        f'<span id="ticket-option-price-{token}" class="ticket-option-price"'
+        ' hx-swap-oob="true">62.05¢</span>'
+    ) in html
+    quick = re.search(rf'<span id="quick-prices-{token}".*?></span>', html, re.S)
+    assert quick
+    data = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', quick.group(0)))
+    # The mid on the book's 0.001 tick: down for a buy, up for a sell.
+    assert data == {
+        "bid": "0.611",
+        "bid-text": "Bid 61.1¢",
+        "ask": "0.63",
+        "ask-text": "Ask 63¢",
+        "mid-buy": "0.62",
+        "mid-buy-text": "Mid 62¢",
+        "mid-sell": "0.621",
+        "mid-sell-text": "Mid 62.1¢",
+    }
 
 
 def test_the_book_fragment_goes_stale_when_the_view_expires(

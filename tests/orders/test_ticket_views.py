@@ -91,15 +91,15 @@ def test_the_market_page_shows_the_ticket_and_the_orders_panel(
     assert 'type="number" name="price" step="0.01" min="0.01" max="0.99"' in html
     # Quick prices for the first outcome (Yes): bid 50, mid 51, ask 52.
     assert (
-        '<button type="button" class="btn btn-sm" data-set-price="0.5">Bid 50¢</button>'
+        '<button type="button" class="btn btn-sm" data-quick="bid" data-set-price="0.5">Bid 50¢</button>'
         in html
     )
     assert (
-        '<button type="button" class="btn btn-sm" data-set-price="0.51">Mid 51¢</button>'
+        '<button type="button" class="btn btn-sm" data-quick="mid" data-set-price="0.51">Mid 51¢</button>'
         in html
     )
     assert (
-        '<button type="button" class="btn btn-sm" data-set-price="0.52">Ask 52¢</button>'
+        '<button type="button" class="btn btn-sm" data-quick="ask" data-set-price="0.52">Ask 52¢</button>'
         in html
     )
     assert '<span id="ticket-submit-label">Buy Yes</span>' in html
