@@ -252,6 +252,7 @@ class AuditAction(models.TextChoices):
     ORDER_CANCEL = "order_cancel", "Order cancelled"
     FILL = "fill", "Fill"
     KILL_SWITCH = "kill_switch", "Kill switch"
+    TRADING_HALT = "trading_halt", "Trading halted"
     REARM = "rearm", "Trading re-armed"
     RECONCILE = "reconcile", "Reconciliation correction"
     STRATEGY_CHANGE = "strategy_change", "Strategy change"

@@ -143,7 +143,7 @@ def order_place_batch(*, user: User, requests: Sequence[OrderRequest]) -> list[O
         if any(v.code == risk.DAILY_LOSS for v in rejection):
             # Breaching the daily loss halts new orders until re-armed.
             with transaction.atomic():
-                _halt(user_trading_lock(user), HALT_DAILY_LOSS)
+                trading_halt(user_trading_lock(user), HALT_DAILY_LOSS)
         _record_rejection(user, requests, rejection)
         raise OrderRejectedError(rejection)
     order_ids = [order.pk for order in orders]
@@ -558,7 +558,7 @@ def kill_switch_engage(*, user: User) -> KillSwitchResult:
     with batched():
         with transaction.atomic():
             bot = user_trading_lock(user)
-            _halt(bot, HALT_KILL_SWITCH)
+            trading_halt(bot, HALT_KILL_SWITCH)
             bot.auto_trade_enabled = False
             bot.save(update_fields=["auto_trade_enabled", "updated_at"])
             stopped = Strategy.objects.filter(
@@ -615,7 +615,9 @@ def trading_rearm(*, user: User) -> BotSettings:
     return bot
 
 
-def _halt(bot: BotSettings, reason: str) -> None:
+def trading_halt(bot: BotSettings, reason: str) -> None:
+    """Halt new orders for ``reason`` until re-armed (the caller holds the
+    trading lock, which returned ``bot``)."""
     if bot.trading_halted and bot.halt_reason == HALT_KILL_SWITCH:
         return  # the kill switch outranks a daily-loss halt
     bot.trading_halted = True

@@ -101,6 +101,14 @@ def orders_venue_heartbeat() -> int:
     return sent
 
 
+@shared_task(name="orders.daily_loss_watch", ignore_result=True)
+def orders_daily_loss_watch() -> int:
+    """Halt accounts whose loss today reached their limit (orders.daily_loss)."""
+    from orders.daily_loss import daily_loss_watch
+
+    return len(daily_loss_watch(now=utc_now()))
+
+
 @shared_task(name="portfolio.settle_resolved", ignore_result=True)
 def portfolio_settle_resolved() -> int:
     """Settle open positions in markets that resolved (from the stream's

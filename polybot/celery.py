@@ -66,6 +66,11 @@ SYSTEM_SCHEDULE: dict[str, tuple[str, float, dict[str, Any]]] = {
         {"queue": "heartbeat", "expire_seconds": 5},
     ),
     "every-10s-order-sweep": ("orders.sweep", 10.0, {"queue": "orders"}),
+    "every-30s-daily-loss-watch": (
+        "orders.daily_loss_watch",
+        30.0,
+        {"queue": "orders"},
+    ),
     # Daily-loss baseline: each account's P&L as the UTC day starts.
     "every-minute-day-start-pnl-snapshots": (
         "portfolio.day_start_snapshots",
