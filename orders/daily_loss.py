@@ -24,13 +24,11 @@ from accounts.services import audit_log_record
 from alerts.models import NotificationLevel
 from alerts.services import notification_create
 from orders.locks import user_trading_lock
-from orders.models import ACTIVE_ORDER_STATUSES, Order
 from orders.risk import daily_loss_breached
 from orders.risk_inputs import HALT_DAILY_LOSS
 from orders.services import trading_halt
 from polybot.lib.time import start_of_utc_day
-from portfolio.marks import daily_pnl
-from portfolio.models import Position, PositionStatus
+from portfolio.marks import active_accounts, daily_pnl
 from portfolio.pnl import micro
 
 logger = logging.getLogger(__name__)
@@ -39,15 +37,7 @@ logger = logging.getLogger(__name__)
 def daily_loss_watch(*, now: datetime) -> list[int]:
     """Halt every watched account whose loss today reached its limit;
     returns the ids of the users halted by this run."""
-    accounts = set(
-        Position.objects.filter(status=PositionStatus.OPEN).values_list(
-            "user_id", "mode"
-        )
-    ) | set(
-        Order.objects.filter(status__in=ACTIVE_ORDER_STATUSES).values_list(
-            "user_id", "mode"
-        )
-    )
+    accounts = active_accounts()
     limited = set(
         BotSettings.objects.filter(
             user_id__in={user_id for user_id, _ in accounts},

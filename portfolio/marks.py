@@ -96,17 +96,12 @@ def portfolio_snapshot_take(
     return snapshot
 
 
-def day_start_snapshots_take(*, now: datetime) -> int:
-    """Take today's first snapshot for every account that holds positions
-    or has open orders and has none yet: the baseline the daily-loss rule
-    measures from (DESIGN §4: the change since 00:00 UTC). Run every minute,
-    it lands within a minute of midnight; without it the baseline would be
-    the day's first order check, after any loss made overnight."""
-    from orders.locks import user_trading_lock
+def active_accounts() -> set[tuple[int, str]]:
+    """(user id, mode) of every account holding positions or open orders:
+    those whose P&L can move today."""
     from orders.models import ACTIVE_ORDER_STATUSES, Order
 
-    day_start = start_of_utc_day(now)
-    accounts = set(
+    return set(
         Position.objects.filter(status=PositionStatus.OPEN).values_list(
             "user_id", "mode"
         )
@@ -115,6 +110,18 @@ def day_start_snapshots_take(*, now: datetime) -> int:
             "user_id", "mode"
         )
     )
+
+
+def day_start_snapshots_take(*, now: datetime) -> int:
+    """Take today's first snapshot for every account that holds positions
+    or has open orders and has none yet: the baseline the daily-loss rule
+    measures from (DESIGN §4: the change since 00:00 UTC). Run every minute,
+    it lands within a minute of midnight; without it the baseline would be
+    the day's first order check, after any loss made overnight."""
+    from orders.locks import user_trading_lock
+
+    day_start = start_of_utc_day(now)
+    accounts = active_accounts()
     done = set(
         PortfolioSnapshot.objects.filter(taken_at__gte=day_start).values_list(
             "user_id", "mode"
