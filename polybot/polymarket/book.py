@@ -22,16 +22,15 @@ Sides: ``levels``, ``depth``, ``best_bid``/``best_ask`` speak of *book* sides
 (``Side.BUY`` = the bids, as in the venue's ``price_change.side``), while
 ``walk`` takes the side of the *order* being sent (a BUY walks the asks).
 
-Levels are two parallel lists, prices in ascending order and their sizes,
-kept with ``bisect``: books have tens of levels, so O(n) inserts cost less
-than a dependency would. Not a dict keyed by price: hashing a ``Decimal``
-costs several times what the few comparisons of a bisection do, and every
-``price_change`` brings new ``Decimal`` objects to look up.
+Each side is a dict by price with its best price kept up to date; the
+prices in order are sorted only when something reads the whole side (see
+``_BookSide``). The stream's fast path applies its vetted text frames
+straight to the books (``BookRegistry.apply_frame``), with no typed event in
+between; both paths leave a book in exactly the same state.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -78,29 +77,58 @@ class WalkResult:
 
 
 class _BookSide:
-    """One side: prices in ascending order, and the size resting at each."""
+    """One side: the size resting at each price, and the best price.
 
-    __slots__ = ("is_bid", "prices", "sizes")
+    A dict by price, not a sorted list: the stream sets a level for nearly
+    every message and reads the whole side only when it publishes, a few
+    times a second. So a change is a dict assignment (and a comparison with
+    the best price); the prices in order are sorted only when asked for, and
+    kept until a level comes or goes.
+
+    Sizes are ``Decimal``, or the venue's text where the stream's fast path
+    stored it (``OrderBook.apply_frame_changes``: plain digits, already
+    vetted); reads turn text into ``Decimal`` and keep it."""
+
+    __slots__ = ("_ascending", "best", "is_bid", "levels")
 
     def __init__(self, *, is_bid: bool) -> None:
         self.is_bid = is_bid
-        self.prices: list[Decimal] = []
-        self.sizes: list[Decimal] = []  # sizes[i] rests at prices[i]
+        self.levels: dict[Decimal, Decimal | str] = {}
+        self.best: Decimal | None = None
+        # The prices in ascending order; None until asked for again after a
+        # level came or went.
+        self._ascending: list[Decimal] | None = []
 
     def set(self, price: Decimal, size: Decimal) -> None:
-        prices = self.prices
-        index = bisect_left(prices, price)
-        if index < len(prices) and prices[index] == price:
-            # The level keeps the price object it was created with ("0.50"
-            # stays "0.50" when "0.5" updates it).
-            if size > ZERO:
-                self.sizes[index] = size
-            else:
-                del prices[index]
-                del self.sizes[index]
-        elif size > ZERO:
-            prices.insert(index, price)
-            self.sizes.insert(index, size)
+        if size > ZERO:
+            self.put(price, size)
+        else:
+            self.drop(price)
+
+    def put(self, price: Decimal, size: Decimal | str) -> None:
+        """Set a level's size (not zero). A level keeps the price object it
+        was created with ("0.50" stays "0.50" when "0.5" updates it): a dict
+        keeps its first key."""
+        levels = self.levels
+        if price not in levels:
+            self._ascending = None
+            best = self.best
+            if best is None or (price > best if self.is_bid else price < best):
+                self.best = price
+        levels[price] = size
+
+    def drop(self, price: Decimal) -> None:
+        levels = self.levels
+        if price in levels:
+            del levels[price]
+            self._ascending = None
+            if price == self.best:
+                self.best = self._extreme()
+
+    def _extreme(self) -> Decimal | None:
+        if not self.levels:
+            return None
+        return max(self.levels) if self.is_bid else min(self.levels)
 
     def load(self, levels: Iterable[PriceLevel]) -> None:
         """Replace every level. Repeated prices are added up, in the order
@@ -115,60 +143,76 @@ class _BookSide:
             else:
                 prices.append(level.price)
                 sizes.append(ZERO + level.size)
-        if sizes and min(sizes) <= ZERO:
-            kept = [(p, s) for p, s in zip(prices, sizes, strict=True) if s > ZERO]
-            prices = [p for p, _ in kept]
-            sizes = [s for _, s in kept]
-        self.prices, self.sizes = prices, sizes
+        self._replace(prices, sizes)
+
+    def _replace(self, prices: list[Decimal], sizes: list[Decimal | str]) -> None:
+        """Every level at once, from prices in ascending order (no repeats)."""
+        self.levels = {p: s for p, s in zip(prices, sizes, strict=True) if _positive(s)}
+        self._ascending = list(self.levels)
+        ascending = self._ascending
+        self.best = (
+            (ascending[-1] if self.is_bid else ascending[0]) if ascending else None
+        )
 
     def clear(self) -> int:
-        count = len(self.prices)
-        self.prices.clear()
-        self.sizes.clear()
+        count = len(self.levels)
+        self.levels = {}
+        self._ascending = []
+        self.best = None
         return count
 
-    def best(self) -> Decimal | None:
-        if not self.prices:
-            return None
-        return self.prices[-1] if self.is_bid else self.prices[0]
+    def ascending(self) -> list[Decimal]:
+        if self._ascending is None:
+            self._ascending = sorted(self.levels)
+        return self._ascending
+
+    def size_at(self, price: Decimal) -> Decimal:
+        size = self.levels[price]
+        if type(size) is not Decimal:
+            size = self.levels[price] = Decimal(size)
+        return size
 
     def best_level(self) -> PriceLevel | None:
-        if not self.prices:
-            return None
-        index = -1 if self.is_bid else 0
-        return PriceLevel(price=self.prices[index], size=self.sizes[index])
+        best = self.best
+        return None if best is None else PriceLevel(price=best, size=self.size_at(best))
 
     def best_first(self) -> Iterator[tuple[Decimal, Decimal]]:
         """(price, size) pairs, best first."""
-        if self.is_bid:
-            return zip(reversed(self.prices), reversed(self.sizes), strict=True)
-        return zip(self.prices, self.sizes, strict=True)
+        ascending = self.ascending()
+        prices = reversed(ascending) if self.is_bid else iter(ascending)
+        return ((price, self.size_at(price)) for price in prices)
 
     def top(self, n: int | None) -> list[tuple[Decimal, Decimal]]:
         """The best ``n`` (all if ``None``) (price, size) pairs, best first."""
+        ascending = self.ascending()
         if n is None:
-            return list(self.best_first())
-        if n <= 0:
+            chosen = ascending[::-1] if self.is_bid else ascending
+        elif n <= 0:
             return []
-        if self.is_bid:
-            return list(
-                zip(self.prices[: -n - 1 : -1], self.sizes[: -n - 1 : -1], strict=True)
-            )
-        return list(zip(self.prices[:n], self.sizes[:n], strict=True))
+        else:
+            chosen = ascending[: -n - 1 : -1] if self.is_bid else ascending[:n]
+        return [(price, self.size_at(price)) for price in chosen]
 
     def remove_better_than(self, price: Decimal) -> int:
         """Drop every level strictly better than ``price``; return how many."""
-        if self.is_bid:
-            cut = bisect_right(self.prices, price)
-            gone = len(self.prices) - cut
-            del self.prices[cut:], self.sizes[cut:]
-        else:
-            gone = cut = bisect_left(self.prices, price)
-            del self.prices[:cut], self.sizes[:cut]
-        return gone
+        gone = [p for p in self.levels if self.is_better(p, price)]
+        for p in gone:
+            del self.levels[p]
+        if gone:
+            self._ascending = None
+            self.best = self._extreme()
+        return len(gone)
 
     def is_better(self, price: Decimal, than: Decimal) -> bool:
         return price > than if self.is_bid else price < than
+
+
+def _positive(size: Decimal | str) -> bool:
+    """Whether a level's size is above zero: a Decimal, or vetted text of
+    plain digits, which is zero exactly when only zeros and a dot remain."""
+    if type(size) is str:
+        return bool(size.strip("0."))
+    return size > ZERO
 
 
 class OrderBook:
@@ -275,18 +319,7 @@ class OrderBook:
             return self.trusted
         bids, asks = self._bids, self._asks
         for change in changes:
-            # _BookSide.set, inlined: this loop runs for most stream messages.
-            side = bids if change.side == _BUY else asks
-            prices, price, size = side.prices, change.price, change.size
-            index = bisect_left(prices, price)
-            if index < len(prices) and prices[index] == price:
-                if size > ZERO:
-                    side.sizes[index] = size
-                else:
-                    del prices[index], side.sizes[index]
-            elif size > ZERO:
-                prices.insert(index, price)
-                side.sizes.insert(index, size)
+            (bids if change.side == _BUY else asks).set(change.price, change.size)
         last = changes[-1]
         if last.hash:
             self.hash = last.hash
@@ -315,23 +348,24 @@ class OrderBook:
         # None means the message did not say (old schema): nothing to check
         # on that side. 0 / 1 are the venue's words for an empty side.
         # Agreement is by far the common case, so it is checked here first.
-        bid_prices, ask_prices = self._bids.prices, self._asks.prices
+        bids, asks = self._bids, self._asks
         if venue_bid is not None:
             top = None if venue_bid <= ZERO else venue_bid
-            if (bid_prices[-1] if bid_prices else None) != top:
-                self._reconcile_side(self._bids, top, source)
+            if bids.best != top:
+                self._reconcile_side(bids, top, source)
         if venue_ask is not None:
             top = None if venue_ask >= ONE else venue_ask
-            if (ask_prices[0] if ask_prices else None) != top:
-                self._reconcile_side(self._asks, top, source)
-        if bid_prices and ask_prices and bid_prices[-1] >= ask_prices[0]:
+            if asks.best != top:
+                self._reconcile_side(asks, top, source)
+        bid, ask = bids.best, asks.best
+        if bid is not None and ask is not None and bid >= ask:
             self._check_not_crossed(source)
 
     def _reconcile_side(
         self, side: _BookSide, venue_top: Decimal | None, source: str
     ) -> None:
         name = "bid" if side.is_bid else "ask"
-        ours = side.best()
+        ours = side.best
         if ours == venue_top:
             return
         if venue_top is None:
@@ -340,14 +374,14 @@ class OrderBook:
             return
         if ours is not None and side.is_better(ours, venue_top):
             self.reconciled_levels += side.remove_better_than(venue_top)
-            ours = side.best()
+            ours = side.best
         if ours != venue_top:
             # The venue has a level we never heard of (or lost one we cannot
             # tell the size of): only a snapshot can fix that.
             self.mark_untrusted(f"{source}: venue best {name} {venue_top}, ours {ours}")
 
     def _check_not_crossed(self, source: str) -> None:
-        bid, ask = self._bids.best(), self._asks.best()
+        bid, ask = self._bids.best, self._asks.best
         if bid is not None and ask is not None and bid >= ask:
             self.mark_untrusted(f"{source}: crossed book, bid {bid} >= ask {ask}")
 
@@ -366,7 +400,7 @@ class OrderBook:
 
     @property
     def midpoint(self) -> Decimal | None:
-        bid, ask = self._bids.best(), self._asks.best()
+        bid, ask = self._bids.best, self._asks.best
         if bid is None or ask is None:
             return None
         return (bid + ask) / 2
@@ -382,7 +416,7 @@ class OrderBook:
 
     @property
     def spread(self) -> Decimal | None:
-        bid, ask = self._bids.best(), self._asks.best()
+        bid, ask = self._bids.best, self._asks.best
         if bid is None or ask is None:
             return None
         return ask - bid

@@ -25,7 +25,7 @@ class _StreamValue(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=F
     Untracked by the garbage collector: the values are immutable and can
     never form a reference cycle. The parser's fast path decodes changes and
     levels straight into these, and only the fields named here (see
-    ``parsing._Frame``)."""
+    ``parsing.MarketFrame``)."""
 
 
 class Side(StrEnum):

@@ -596,16 +596,17 @@ def _parse_market_resolved(obj: Mapping[str, Any]) -> MarketResolvedEvent:
 
 # --- the hot path ------------------------------------------------------------------
 # Nearly every market-channel frame is a well-formed price_change, book or
-# last_trade_price. msgspec decodes those straight into the typed models
-# (Decimal fields from the venue's text, Side from its value), which is
-# several times faster than json.loads followed by the helpers above. It is
-# strictly narrower than the validated path: only the exact types the venue
-# sends are accepted (prices as text or numbers, ids as text, upper-case
-# sides, every documented field of a change present, no field it does not
-# name), and the same bounds are checked afterwards. Anything else (an odd
-# shape, a doubtful value, an unknown field or event type, a keepalive,
-# garbage) makes the whole frame go through the validated path, which
-# decides and reports exactly as before.
+# last_trade_price. msgspec decodes those into the frames below, which keep
+# the venue's text; ``vet`` then checks every value the validated path would
+# (prices in [0, 1], sizes, sides, times), and only a frame that passes is
+# used: ``event()`` builds the typed event, and the stream applies the frame
+# to its books with no event at all (``BookRegistry.apply_frame``), which is
+# what makes it fast. The path is strictly narrower than the validated one:
+# prices and sizes as text only (sizes of plain digits), upper-case sides,
+# every documented field of a change present, no field it does not name.
+# Anything else (an odd shape, a doubtful value, an unknown field or event
+# type, a keepalive, garbage) sends the whole frame to the validated path,
+# which decides and reports exactly as before.
 
 _ZERO, _ONE = Decimal(0), Decimal(1)
 # Above this, a unix time is milliseconds (see parse_timestamp).
@@ -618,6 +619,10 @@ _MAX_UNIX_MS = 253402300799 * 1000
 _MILLISECONDS = tuple(timedelta(milliseconds=ms) for ms in range(1000))
 _UTC_SECONDS: dict[int, datetime] = {}
 _UTC_SECONDS_MAX = 4096
+# Sizes of at most this many integer digits (below _MAX_SIZE) are vetted
+# here; longer ones go to the validated path, which decides.
+_SIZE_DIGITS = len(str(int(_MAX_SIZE))) - 1
+_SIDES = {"BUY": Side.BUY, "SELL": Side.SELL}
 
 
 def _utc_second(seconds: int) -> datetime:
@@ -646,177 +651,285 @@ def _fast_timestamp(value: str | int) -> datetime:
     return parse_timestamp(value)
 
 
-def _is_price(value: Decimal | None) -> bool:
-    # NaN raises InvalidOperation here (the caller defers); Infinity fails.
-    return value is None or _ZERO <= value <= _ONE
-
-
-def _levels_in_bounds(levels: tuple[PriceLevel, ...]) -> bool:
-    for level in levels:
-        if not (_ZERO <= level.price <= _ONE and _ZERO <= level.size <= _MAX_SIZE):
-            return False
+def _timestamp_ok(value: str | int) -> bool:
+    try:
+        _fast_timestamp(value)
+    except PolymarketParseError:
+        return False
     return True
 
 
-def _finite(value: Decimal | None) -> bool:
-    return value is None or value.is_finite()
+class _DecimalCache:
+    """Venue texts that name few distinct values (prices, tick sizes, fee
+    rates) → their ``Decimal``, kept once read and vetted. The texts are
+    the keys, so "0.50" and "0.5" stay apart, as the validated path keeps
+    them. Full, it stops keeping new texts but still answers."""
+
+    __slots__ = ("_accept", "values")
+    MAX = 65536
+
+    def __init__(self, accept: Callable[[Decimal], bool]) -> None:
+        self.values: dict[str, Decimal] = {}
+        self._accept = accept
+
+    def get(self, text: str) -> Decimal | None:
+        """The value of ``text``, or None if it is not an acceptable number."""
+        value = self.values.get(text)
+        if value is not None:
+            return value
+        try:
+            value = Decimal(text.strip())
+            if not value.is_finite() or not self._accept(value):
+                return None
+        except (InvalidOperation, TypeError, AttributeError):
+            return None
+        if len(self.values) < self.MAX:
+            self.values[text] = value
+        return value
 
 
-class _Frame(
+# Prices in [0, 1]; other numbers only finite.
+PRICES = _DecimalCache(lambda value: _ZERO <= value <= _ONE)
+_NUMBERS = _DecimalCache(lambda value: True)
+
+
+def _price_ok(text: str | None) -> bool:
+    return text is None or PRICES.get(text) is not None
+
+
+def _text_price(text: str | None) -> Decimal | None:
+    return None if text is None else PRICES.get(text)
+
+
+def _text_number(text: str | None) -> Decimal | None:
+    return None if text is None else _NUMBERS.get(text)
+
+
+def plain_size(text: str) -> bool:
+    """A size as the venue writes it: ASCII digits and at most one dot,
+    below ``_MAX_SIZE``. Vetted so, it is zero exactly when nothing but
+    zeros and the dot remain (``book._positive``)."""
+    return (
+        text.isascii()
+        and text.replace(".", "", 1).isdigit()
+        and len(text.partition(".")[0]) <= _SIZE_DIGITS
+    )
+
+
+class _RawLevel(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    price: str
+    size: str
+
+
+class RawChange(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """One change of a ``price_change`` frame, as text (see ``PriceChange``)."""
+
+    asset_id: str
+    price: str
+    size: str
+    side: str
+    hash: str
+    best_bid: str | None
+    best_ask: str | None
+
+
+class MarketFrame(
     msgspec.Struct, tag_field="event_type", forbid_unknown_fields=True, gc=False
 ):
-    """One market-channel object as the fast path decodes it. Not tracked by
-    the garbage collector: a frame holds only immutable values and lives for
-    one call, so it can never be part of a reference cycle.
+    """One market-channel object as the fast path decodes it: the venue's
+    text, used only once ``vet`` passed. Not tracked by the garbage
+    collector: a frame holds only immutable values and can never be part of
+    a reference cycle.
 
     A field the fast path does not know sends the frame to the validated
     path (which ignores it): skipping it here would mean walking nested data
     nobody vetted, and the validated path's depth guard exists for exactly
     that. The venue's documented frames carry nothing else."""
 
+    def vet(self) -> bool:
+        raise NotImplementedError
 
-class _PriceChangeFrame(_Frame, tag="price_change", kw_only=True):
+    def event(self) -> MarketEvent:
+        """The typed event; only for a frame that passed ``vet``."""
+        raise NotImplementedError
+
+
+class PriceChangeFrame(MarketFrame, tag="price_change", kw_only=True):
     market: str = ""
     # Only the 2025-09 schema; the old one (top-level asset_id and changes)
     # lacks this field and takes the validated path.
-    price_changes: tuple[PriceChange, ...]
+    price_changes: tuple[RawChange, ...]
     timestamp: str | int
 
-    def event(self) -> PriceChangeEvent | None:
-        zero, one, max_size = _ZERO, _ONE, _MAX_SIZE
+    def vet(self) -> bool:
+        prices = PRICES.values
         for change in self.price_changes:
-            # _is_price inlined: this runs for most of the stream.
+            # Known prices first: a dict lookup, where most changes end.
             bid, ask = change.best_bid, change.best_ask
             if not (
-                zero <= change.price <= one
-                and zero <= change.size <= max_size
-                and (bid is None or zero <= bid <= one)
-                and (ask is None or zero <= ask <= one)
+                (change.price in prices or _price_ok(change.price))
+                and (bid is None or bid in prices or _price_ok(bid))
+                and (ask is None or ask in prices or _price_ok(ask))
+                and change.side in _SIDES
+                and plain_size(change.size)
             ):
-                return None
-        return PriceChangeEvent(
-            self.market, self.price_changes, _fast_timestamp(self.timestamp)
+                return False
+        return _timestamp_ok(self.timestamp)
+
+    def event(self) -> PriceChangeEvent:
+        changes = tuple(
+            PriceChange(
+                c.asset_id,
+                PRICES.get(c.price),
+                Decimal(c.size),
+                _SIDES[c.side],
+                c.hash,
+                _text_price(c.best_bid),
+                _text_price(c.best_ask),
+            )  # fmt: skip
+            for c in self.price_changes
         )
+        return PriceChangeEvent(self.market, changes, _fast_timestamp(self.timestamp))  # type: ignore[arg-type]
 
 
-class _BookFrame(_Frame, tag="book", kw_only=True):
+class BookFrame(MarketFrame, tag="book", kw_only=True):
     asset_id: str
     market: str = ""
-    bids: tuple[PriceLevel, ...] = ()
-    asks: tuple[PriceLevel, ...] = ()
+    bids: tuple[_RawLevel, ...] = ()
+    asks: tuple[_RawLevel, ...] = ()
     timestamp: str | int
     hash: str = ""
     # The validated path reads the first of each pair that is not null.
-    tick_size: Decimal | None = None
-    minimum_tick_size: Decimal | None = None
-    min_order_size: Decimal | None = None
-    minimum_order_size: Decimal | None = None
+    tick_size: str | None = None
+    minimum_tick_size: str | None = None
+    min_order_size: str | None = None
+    minimum_order_size: str | None = None
     neg_risk: bool | None = None
-    last_trade_price: Decimal | None = None
+    last_trade_price: str | None = None
 
-    def event(self) -> BookEvent | None:
-        tick_size = self.tick_size
-        if tick_size is None:
-            tick_size = self.minimum_tick_size
-        min_order_size = self.min_order_size
-        if min_order_size is None:
-            min_order_size = self.minimum_order_size
-        if not (
-            _levels_in_bounds(self.bids)
-            and _levels_in_bounds(self.asks)
-            and _finite(tick_size)
-            and _finite(min_order_size)
-            and _is_price(self.last_trade_price)
-        ):
-            return None
+    @property
+    def tick(self) -> str | None:
+        return self.tick_size if self.tick_size is not None else self.minimum_tick_size
+
+    @property
+    def min_size(self) -> str | None:
+        size = self.min_order_size
+        return size if size is not None else self.minimum_order_size
+
+    def vet(self) -> bool:
+        for level in (*self.bids, *self.asks):
+            if not (_price_ok(level.price) and plain_size(level.size)):
+                return False
+        tick, min_size = self.tick, self.min_size
+        return (
+            (tick is None or _text_number(tick) is not None)
+            and (min_size is None or _text_number(min_size) is not None)
+            and _price_ok(self.last_trade_price)
+            and _timestamp_ok(self.timestamp)
+        )
+
+    def levels(self, side: tuple[_RawLevel, ...]) -> tuple[PriceLevel, ...]:
+        return tuple(PriceLevel(PRICES.get(l.price), Decimal(l.size)) for l in side)  # type: ignore[arg-type]  # noqa: E741
+
+    def event(self) -> BookEvent:
         snapshot = BookSnapshot(
-            self.asset_id, self.market, self.bids, self.asks,
-            _fast_timestamp(self.timestamp), self.hash, tick_size, min_order_size,
-            self.neg_risk, self.last_trade_price,
+            self.asset_id, self.market, self.levels(self.bids), self.levels(self.asks),
+            _fast_timestamp(self.timestamp), self.hash, _text_number(self.tick),
+            _text_number(self.min_size), self.neg_risk, _text_price(self.last_trade_price),
         )  # fmt: skip
         return BookEvent(snapshot)
 
 
-class _LastTradePriceFrame(_Frame, tag="last_trade_price", kw_only=True):
+class LastTradePriceFrame(MarketFrame, tag="last_trade_price", kw_only=True):
     asset_id: str
     market: str = ""
-    price: Decimal
-    side: Side | None = None
-    size: Decimal
-    fee_rate_bps: Decimal | None = None
+    price: str
+    side: str | None = None
+    size: str
+    fee_rate_bps: str | None = None
     timestamp: str | int
     transaction_hash: str = ""
 
-    def event(self) -> LastTradePriceEvent | None:
+    def vet(self) -> bool:
         fee = self.fee_rate_bps
-        if not (
-            _ZERO <= self.price <= _ONE
-            and _ZERO <= self.size <= _MAX_SIZE
-            and _finite(fee)
-        ):
-            return None
+        return (
+            _price_ok(self.price)
+            and plain_size(self.size)
+            and (self.side is None or self.side in _SIDES)
+            and (fee is None or _text_number(fee) is not None)
+            and _timestamp_ok(self.timestamp)
+        )
+
+    def event(self) -> LastTradePriceEvent:
+        side = None if self.side is None else _SIDES[self.side]
         return LastTradePriceEvent(
-            self.asset_id, self.market, self.price, self.side, self.size,
-            fee or _ZERO, _fast_timestamp(self.timestamp), self.transaction_hash,
+            self.asset_id, self.market, PRICES.get(self.price), side,  # type: ignore[arg-type]
+            Decimal(self.size), _text_number(self.fee_rate_bps) or _ZERO,
+            _fast_timestamp(self.timestamp), self.transaction_hash,
         )  # fmt: skip
 
 
-class _BestBidAskFrame(_Frame, tag="best_bid_ask", kw_only=True):
+class BestBidAskFrame(MarketFrame, tag="best_bid_ask", kw_only=True):
     asset_id: str
     market: str = ""
-    best_bid: Decimal | None = None
-    best_ask: Decimal | None = None
-    spread: Decimal | None = None
+    best_bid: str | None = None
+    best_ask: str | None = None
+    spread: str | None = None
     timestamp: str | int
 
-    def event(self) -> BestBidAskEvent | None:
-        if not (
-            _is_price(self.best_bid)
-            and _is_price(self.best_ask)
-            and _finite(self.spread)
-        ):
-            return None
+    def vet(self) -> bool:
+        return (
+            _price_ok(self.best_bid)
+            and _price_ok(self.best_ask)
+            and (self.spread is None or _text_number(self.spread) is not None)
+            and _timestamp_ok(self.timestamp)
+        )
+
+    def event(self) -> BestBidAskEvent:
         return BestBidAskEvent(
-            self.asset_id, self.market, self.best_bid, self.best_ask, self.spread,
-            _fast_timestamp(self.timestamp),
+            self.asset_id, self.market, _text_price(self.best_bid), _text_price(self.best_ask),
+            _text_number(self.spread), _fast_timestamp(self.timestamp),
         )  # fmt: skip
 
 
-class _TickSizeChangeFrame(_Frame, tag="tick_size_change", kw_only=True):
+class TickSizeChangeFrame(MarketFrame, tag="tick_size_change", kw_only=True):
     asset_id: str
     market: str = ""
-    old_tick_size: Decimal
-    new_tick_size: Decimal
+    old_tick_size: str
+    new_tick_size: str
     timestamp: str | int
 
-    def event(self) -> TickSizeChangeEvent | None:
-        if not (self.old_tick_size.is_finite() and self.new_tick_size.is_finite()):
-            return None
+    def vet(self) -> bool:
+        return (
+            _text_number(self.old_tick_size) is not None
+            and _text_number(self.new_tick_size) is not None
+            and _timestamp_ok(self.timestamp)
+        )
+
+    def event(self) -> TickSizeChangeEvent:
         return TickSizeChangeEvent(
-            self.asset_id, self.market, self.old_tick_size, self.new_tick_size,
-            _fast_timestamp(self.timestamp),
+            self.asset_id, self.market, _text_number(self.old_tick_size),  # type: ignore[arg-type]
+            _text_number(self.new_tick_size), _fast_timestamp(self.timestamp),  # type: ignore[arg-type]
         )  # fmt: skip
 
 
-_FastFrame = (
-    _PriceChangeFrame
-    | _BookFrame
-    | _LastTradePriceFrame
-    | _BestBidAskFrame
-    | _TickSizeChangeFrame
+_AnyFrame = (
+    PriceChangeFrame
+    | BookFrame
+    | LastTradePriceFrame
+    | BestBidAskFrame
+    | TickSizeChangeFrame
 )
-_FAST_ONE = msgspec.json.Decoder(_FastFrame)
-_FAST_MANY = msgspec.json.Decoder(list[_FastFrame])
-# What the typed decoding raises for a frame it cannot vouch for: a msgspec
-# error for any shape or type it does not expect, InvalidOperation from a NaN
-# bound check, PolymarketParseError from parse_timestamp.
-_DEFER = (msgspec.MsgspecError, ValueError, TypeError, ArithmeticError,
-          RecursionError, PolymarketParseError)  # fmt: skip
+_FAST_ONE = msgspec.json.Decoder(_AnyFrame)
+_FAST_MANY = msgspec.json.Decoder(list[_AnyFrame])
+# What decoding raises for a frame it cannot vouch for: a msgspec error for
+# any shape or type it does not expect.
+_DEFER = (msgspec.MsgspecError, ValueError, TypeError, RecursionError)
 
 
-def _fast_market_events(raw: str | bytes | bytearray) -> list[MarketEvent] | None:
-    """The frame's events through typed decoding, or ``None`` to send the
-    frame to the validated path."""
+def market_frames(raw: str | bytes | bytearray) -> list[MarketFrame] | None:
+    """The frame's objects, vetted, through the fast path; ``None`` to send
+    the frame to the validated path (``parse_market_message``)."""
     if type(raw) is not str:
         if not isinstance(raw, bytes | bytearray):
             return None
@@ -829,17 +942,21 @@ def _fast_market_events(raw: str | bytes | bytearray) -> list[MarketEvent] | Non
     # expect instead of recursing into it.
     try:
         if raw[:1] != "[":
-            event = _FAST_ONE.decode(raw).event()
-            return None if event is None else [event]
-        events: list[MarketEvent] = []
-        for frame in _FAST_MANY.decode(raw):
-            event = frame.event()
-            if event is None:
-                return None
-            events.append(event)
-        return events
+            frame = _FAST_ONE.decode(raw)
+            return [frame] if frame.vet() else None
+        frames: list[MarketFrame] = _FAST_MANY.decode(raw)
     except _DEFER:
         return None
+    for frame in frames:
+        if not frame.vet():
+            return None
+    return frames
+
+
+def _fast_market_events(raw: str | bytes | bytearray) -> list[MarketEvent] | None:
+    """The frame's typed events through the fast path, or ``None``."""
+    frames = market_frames(raw)
+    return None if frames is None else [frame.event() for frame in frames]
 
 
 _MARKET_PARSERS: dict[str, Callable[[Mapping[str, Any]], MarketEvent]] = {
@@ -988,6 +1105,21 @@ def parse_market_message(
     if stats is not None:
         stats.parsed += len(events)
     return events
+
+
+def parse_market_items(
+    raw: str | bytes, stats: ParseStats | None = None
+) -> list[MarketFrame | MarketEvent]:
+    """``parse_market_message`` for the stream's hot loop: the fast path's
+    vetted frames as they are (``BookRegistry.apply_frame`` applies one to
+    the books, ``frame.event()`` types it for whoever needs the event), the
+    validated path's events for every other frame. Same rules otherwise."""
+    frames = market_frames(raw)
+    if frames is None:
+        return list(_parse_frame(raw, stats, _MARKET_PARSERS))
+    if stats is not None:
+        stats.parsed += len(frames)
+    return list(frames)
 
 
 def parse_user_message(

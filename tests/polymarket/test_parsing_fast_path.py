@@ -109,20 +109,37 @@ def test_it_decodes_a_book_keeping_the_venue_text_of_each_price() -> None:
     assert event.snapshot.timestamp == datetime(1973, 11, 29, 21, 33, 9, tzinfo=UTC)
 
 
-def test_it_reads_json_numbers_and_a_fee_of_zero_as_the_validated_path_does() -> None:
-    payload = fixture("last_trade_price") | {
-        "price": 0.1,
-        "size": 3,
-        "fee_rate_bps": "0.0",
-    }
+def test_it_leaves_json_numbers_to_the_validated_path_which_reads_them() -> None:
+    # The venue writes prices and sizes as text; the fast path takes text only.
+    payload = fixture("last_trade_price") | {"price": 0.1, "size": 3}
     text = json.dumps(payload)
+
+    assert _fast_market_events(text) is None
+    [event] = parse_market_message(text)
+    assert isinstance(event, LastTradePriceEvent)
+    assert (repr(event.price), repr(event.size)) == ("Decimal('0.1')", "Decimal('3')")
+
+
+def test_it_reads_a_fee_of_zero_as_the_validated_path_does() -> None:
+    text = json.dumps(fixture("last_trade_price") | {"fee_rate_bps": "0.0"})
 
     [event] = _fast_market_events(text) or []
 
     assert isinstance(event, LastTradePriceEvent)
-    assert (repr(event.price), repr(event.size)) == ("Decimal('0.1')", "Decimal('3')")
     assert repr(event.fee_rate_bps) == "Decimal('0')"
     assert repr([event]) == validated(text)[0]
+
+
+@pytest.mark.parametrize(
+    "size", ["1e3", " 5", "-1", "1_000", "٣", "1234567890123456", "1.2.3", ".", ""]
+)
+def test_a_size_not_written_in_plain_digits_goes_to_the_validated_path(
+    size: str,
+) -> None:
+    text = _edit("price_change", (*_CHANGE, "size"), size)
+
+    assert _fast_market_events(text) is None
+    assert parsed(text) == validated(text)
 
 
 def test_it_takes_an_array_frame_whole_and_counts_what_it_parsed() -> None:
