@@ -40,6 +40,7 @@ from polybot.polymarket.models import (
     MarketResolvedEvent,
     StreamReconnected,
 )
+from polybot.polymarket.parsing import LastTradePriceFrame, MarketFrame
 from polybot.polymarket.ws import MarketStream, StreamSettings
 
 logger = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class StreamRunner:
         self.market_stream = MarketStream(
             config, on_event=self.on_event, settings=runner_settings.stream,
             on_raw=None if self.recorder is None else self.recorder.record,
+            frames=True,
         )  # fmt: skip
         # Resting paper orders, filled by this stream's market events.
         self.paper = RestingPaperOrders(
@@ -100,7 +102,12 @@ class StreamRunner:
         )  # fmt: skip
         self.stop_event = asyncio.Event()
 
-    async def on_event(self, event: MarketEvent | StreamReconnected) -> None:
+    async def on_event(
+        self, event: MarketEvent | MarketFrame | StreamReconnected
+    ) -> None:
+        if isinstance(event, MarketFrame):
+            await self._on_frame(event)
+            return
         if isinstance(event, StreamReconnected):
             # Books stay untrusted until the fresh snapshot the resubscribe brings.
             self.books.mark_all_untrusted(
@@ -121,6 +128,22 @@ class StreamRunner:
         except Exception:
             logger.exception("resting paper orders could not take an event")
         self.publisher.mark(self.books.apply(event))
+
+    async def _on_frame(self, frame: MarketFrame) -> None:
+        """What ``on_event`` does with an event, for a vetted frame of the
+        parser's fast path: applied to the books as it is, and typed only
+        for a side effect that needs the event (the trade list, resting
+        paper orders on that token), so most messages never build one."""
+        event: MarketEvent | None = None
+        if isinstance(frame, LastTradePriceFrame):
+            event = frame.event()
+            await self._record_trade(event)
+        if self.paper.watches(frame):
+            try:
+                self.paper.on_event(event or frame.event())
+            except Exception:
+                logger.exception("resting paper orders could not take an event")
+        self.publisher.mark(self.books.apply_frame(frame))
 
     async def run(self) -> None:
         stream_task = asyncio.create_task(

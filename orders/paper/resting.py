@@ -62,6 +62,7 @@ from polybot.polymarket.models import (
     PriceChangeEvent,
     Side,
 )
+from polybot.polymarket.parsing import MarketFrame, PriceChangeFrame
 
 logger = logging.getLogger(__name__)
 ZERO = Decimal("0")
@@ -218,6 +219,16 @@ class RestingPaperOrders:
         return len(self._pending)
 
     # --- market events ----------------------------------------------------------
+
+    def watches(self, frame: MarketFrame) -> bool:
+        """Whether a fast-path frame touches a token with resting orders,
+        so that ``on_event`` needs its event."""
+        queues = self.queues
+        if not queues:
+            return False
+        if isinstance(frame, PriceChangeFrame):
+            return any(change.asset_id in queues for change in frame.price_changes)
+        return getattr(frame, "asset_id", None) in queues
 
     def on_event(self, event: MarketEvent) -> None:
         """Feed one market event; maker fills are queued for writing."""

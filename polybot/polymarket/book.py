@@ -52,6 +52,16 @@ from polybot.polymarket.models import (
     StreamReconnected,
     TickSizeChangeEvent,
 )
+from polybot.polymarket.parsing import (
+    PRICES,
+    BookFrame,
+    LastTradePriceFrame,
+    MarketFrame,
+    PriceChangeFrame,
+    RawChange,
+    RawLevel,
+    frame_timestamp,
+)
 
 __all__ = ["BookRegistry", "OrderBook", "WalkResult"]
 
@@ -145,9 +155,28 @@ class _BookSide:
                 sizes.append(ZERO + level.size)
         self._replace(prices, sizes)
 
-    def _replace(self, prices: list[Decimal], sizes: list[Decimal | str]) -> None:
+    def load_text(self, levels: Iterable[RawLevel]) -> None:
+        """``load`` for the fast path's vetted text levels: sizes stay text
+        unless a price repeats (then they are added up as ``load`` does)."""
+        prices = PRICES.values
+        found: dict[Decimal, Decimal | str] = {}
+        for level in levels:
+            price = prices.get(level.price)
+            if price is None:
+                price = PRICES.get(level.price)
+            if price in found:
+                found[price] = Decimal(found[price]) + Decimal(level.size)
+            else:
+                found[price] = level.size
+        # Sorted only when read: a snapshot is often followed by changes
+        # that add levels before anything reads the whole side.
+        self.levels = {p: size for p, size in found.items() if _positive(size)}
+        self._ascending = None
+        self.best = self._extreme()
+
+    def _replace(self, prices: list[Decimal], sizes: list[Decimal]) -> None:
         """Every level at once, from prices in ascending order (no repeats)."""
-        self.levels = {p: s for p, s in zip(prices, sizes, strict=True) if _positive(s)}
+        self.levels = {p: s for p, s in zip(prices, sizes, strict=True) if s > ZERO}
         self._ascending = list(self.levels)
         ascending = self._ascending
         self.best = (
@@ -231,7 +260,10 @@ class OrderBook:
         self.min_order_size: Decimal | None = None
         self.neg_risk: bool | None = None
         self.last_trade_price: Decimal | None = None
-        self.updated_at: datetime | None = None
+        self._updated_at: datetime | None = None
+        # The venue's time of the last frame applied as text, read into
+        # ``updated_at`` only if someone asks (most are never read).
+        self._updated_raw: str | int | None = None
         self.hash = ""
         # Levels dropped because the venue's top said they were gone; a
         # steadily rising count means we keep missing removals.
@@ -242,6 +274,17 @@ class OrderBook:
             f"OrderBook({self.asset_id[:12]}…, bid={self.best_bid}, "
             f"ask={self.best_ask}, trusted={self.trusted})"
         )
+
+    @property
+    def updated_at(self) -> datetime | None:
+        if self._updated_raw is not None:
+            self._updated_at = frame_timestamp(self._updated_raw)
+            self._updated_raw = None
+        return self._updated_at
+
+    @updated_at.setter
+    def updated_at(self, value: datetime | None) -> None:
+        self._updated_at, self._updated_raw = value, None
 
     # --- trust ------------------------------------------------------------------
 
@@ -274,18 +317,43 @@ class OrderBook:
         # independent of the order the venue listed the levels in.
         self._bids.load(snapshot.bids)
         self._asks.load(snapshot.asks)
-        if snapshot.market:
-            self.market = snapshot.market
-        if snapshot.tick_size is not None:
-            self.tick_size = snapshot.tick_size
-        if snapshot.min_order_size is not None:
-            self.min_order_size = snapshot.min_order_size
-        if snapshot.neg_risk is not None:
-            self.neg_risk = snapshot.neg_risk
-        if snapshot.last_trade_price is not None:
-            self.last_trade_price = snapshot.last_trade_price
+        self._snapshot_taken(
+            snapshot.market, snapshot.tick_size, snapshot.min_order_size,
+            snapshot.neg_risk, snapshot.last_trade_price, snapshot.hash,
+        )  # fmt: skip
         self.updated_at = snapshot.timestamp
-        self.hash = snapshot.hash
+
+    def apply_book_frame(self, frame: BookFrame) -> None:
+        """``apply_snapshot`` for the fast path's vetted text (``BookFrame``):
+        the same book, without a typed snapshot in between."""
+        self._bids.load_text(frame.bids)
+        self._asks.load_text(frame.asks)
+        tick, min_size, last_trade = frame.values()
+        self._snapshot_taken(
+            frame.market, tick, min_size, frame.neg_risk, last_trade, frame.hash
+        )
+        self._updated_raw = frame.timestamp
+
+    def _snapshot_taken(
+        self,
+        market: str,
+        tick_size: Decimal | None,
+        min_order_size: Decimal | None,
+        neg_risk: bool | None,
+        last_trade_price: Decimal | None,
+        hash_: str,
+    ) -> None:
+        if market:
+            self.market = market
+        if tick_size is not None:
+            self.tick_size = tick_size
+        if min_order_size is not None:
+            self.min_order_size = min_order_size
+        if neg_risk is not None:
+            self.neg_risk = neg_risk
+        if last_trade_price is not None:
+            self.last_trade_price = last_trade_price
+        self.hash = hash_
         self._untrusted_reason = ""
         self._check_not_crossed("snapshot")
 
@@ -326,6 +394,43 @@ class OrderBook:
         if timestamp is not None:
             self.updated_at = timestamp
         self._reconcile(last.best_bid, last.best_ask, "price_change")
+        return self.trusted
+
+    def apply_frame_changes(
+        self, changes: Sequence[RawChange], timestamp: str | int
+    ) -> bool:
+        """``apply_price_changes`` for the fast path's text: changes all of
+        this token, vetted (``PriceChangeFrame.vet``). Sizes stay text until
+        read. Returns ``trusted`` afterwards."""
+        prices = PRICES.values
+        bids, asks = self._bids, self._asks
+        for change in changes:
+            side = bids if change.side == "BUY" else asks
+            price = prices.get(change.price)
+            if price is None:  # vetted, but beyond what the cache keeps
+                price = PRICES.get(change.price)
+            size = change.size
+            levels = side.levels
+            # _BookSide.put, inlined: this loop runs for most stream messages.
+            if size.strip("0."):
+                if price not in levels:
+                    side._ascending = None
+                    best = side.best
+                    if best is None or (price > best if side.is_bid else price < best):
+                        side.best = price
+                levels[price] = size
+            elif price in levels:
+                side.drop(price)
+        last = changes[-1]
+        if last.hash:
+            self.hash = last.hash
+        self._updated_raw = timestamp
+        bid, ask = last.best_bid, last.best_ask
+        if bid is not None:
+            bid = prices.get(bid) or PRICES.get(bid)  # "0" is falsy: ask again
+        if ask is not None:
+            ask = prices.get(ask) or PRICES.get(ask)
+        self._reconcile(bid, ask, "price_change")
         return self.trusted
 
     def apply_best_bid_ask(self, event: BestBidAskEvent) -> bool:
@@ -547,22 +652,49 @@ class BookRegistry:
         for asset_id in self.asset_ids() if asset_ids is None else asset_ids:
             self.book(asset_id).mark_untrusted(reason)
 
+    def _only_book(
+        self, changes: Sequence[PriceChange | RawChange], market: str
+    ) -> OrderBook | None:
+        """The book of a price change's changes when they are all of one
+        token (most of the stream: then there is nothing to group), else
+        None."""
+        if not changes:
+            return None
+        asset_id = changes[0].asset_id
+        for change in changes:
+            if change.asset_id != asset_id:
+                return None
+        book = self._books.get(asset_id)
+        if book is None or not book.market:
+            book = self.book(asset_id, market)
+        return book
+
+    def apply_frame(self, frame: MarketFrame) -> tuple[str, ...]:
+        """Apply one of the fast path's vetted frames (``parse_market_items``)
+        as ``apply`` applies its event, without building the event for the
+        two kinds that make up the stream: a price change of one token and a
+        last trade. Returns the asset ids it touched."""
+        if isinstance(frame, PriceChangeFrame):
+            book = self._only_book(frame.price_changes, frame.market)
+            if book is not None:
+                book.apply_frame_changes(frame.price_changes, frame.timestamp)
+                return (book.asset_id,)
+        elif isinstance(frame, BookFrame):
+            self.book(frame.asset_id, frame.market).apply_book_frame(frame)
+            return (frame.asset_id,)
+        elif isinstance(frame, LastTradePriceFrame):
+            book = self.book(frame.asset_id, frame.market)
+            book.last_trade_price = PRICES.get(frame.price)
+            return (frame.asset_id,)
+        return self.apply(frame.event())
+
     def apply(self, event: MarketEvent | StreamReconnected) -> tuple[str, ...]:
         """Route one event to its books; return the asset ids it touched."""
-        if type(event) is PriceChangeEvent and event.changes:
-            # Most of the stream, and nearly always one token per event:
-            # then there is nothing to group.
-            changes = event.changes
-            asset_id = changes[0].asset_id
-            for change in changes:
-                if change.asset_id != asset_id:
-                    break
-            else:
-                book = self._books.get(asset_id)
-                if book is None or not book.market:
-                    book = self.book(asset_id, event.market)
-                book._apply_own_changes(changes, event.timestamp)
-                return (asset_id,)
+        if type(event) is PriceChangeEvent:
+            book = self._only_book(event.changes, event.market)
+            if book is not None:
+                book._apply_own_changes(event.changes, event.timestamp)
+                return (book.asset_id,)
         if isinstance(event, BookEvent):
             snapshot = event.snapshot
             self.book(snapshot.asset_id, snapshot.market).apply_snapshot(snapshot)

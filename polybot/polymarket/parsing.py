@@ -651,7 +651,16 @@ def _fast_timestamp(value: str | int) -> datetime:
     return parse_timestamp(value)
 
 
+def frame_timestamp(value: str | int) -> datetime:
+    """The time a vetted frame carries (``MarketFrame.vet`` checked it)."""
+    return _fast_timestamp(value)
+
+
 def _timestamp_ok(value: str | int) -> bool:
+    # The venue's usual form first: up to 13 ASCII digits is a time in
+    # seconds or milliseconds that _fast_timestamp reads without fail.
+    if type(value) is str and value.isascii() and value.isdigit() and len(value) <= 13:
+        return True
     try:
         _fast_timestamp(value)
     except PolymarketParseError:
@@ -709,14 +718,17 @@ def plain_size(text: str) -> bool:
     """A size as the venue writes it: ASCII digits and at most one dot,
     below ``_MAX_SIZE``. Vetted so, it is zero exactly when nothing but
     zeros and the dot remain (``book._positive``)."""
+    if not text.isascii():  # O(1): CPython flags ASCII strings
+        return False
+    if text.isdigit():
+        return len(text) <= _SIZE_DIGITS
     return (
-        text.isascii()
-        and text.replace(".", "", 1).isdigit()
+        text.replace(".", "", 1).isdigit()
         and len(text.partition(".")[0]) <= _SIZE_DIGITS
     )
 
 
-class _RawLevel(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+class RawLevel(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     price: str
     size: str
 
@@ -762,16 +774,21 @@ class PriceChangeFrame(MarketFrame, tag="price_change", kw_only=True):
     timestamp: str | int
 
     def vet(self) -> bool:
-        prices = PRICES.values
+        prices, sides, digits = PRICES.values, _SIDES, _SIZE_DIGITS
         for change in self.price_changes:
-            # Known prices first: a dict lookup, where most changes end.
-            bid, ask = change.best_bid, change.best_ask
+            # Known prices first: a dict lookup, where most changes end; and
+            # plain_size's commonest case inlined. This runs for most of the
+            # stream.
+            bid, ask, size = change.best_bid, change.best_ask, change.size
             if not (
                 (change.price in prices or _price_ok(change.price))
                 and (bid is None or bid in prices or _price_ok(bid))
                 and (ask is None or ask in prices or _price_ok(ask))
-                and change.side in _SIDES
-                and plain_size(change.size)
+                and change.side in sides
+                and (
+                    (size.isascii() and size.isdigit() and len(size) <= digits)
+                    or plain_size(size)
+                )
             ):
                 return False
         return _timestamp_ok(self.timestamp)
@@ -795,8 +812,8 @@ class PriceChangeFrame(MarketFrame, tag="price_change", kw_only=True):
 class BookFrame(MarketFrame, tag="book", kw_only=True):
     asset_id: str
     market: str = ""
-    bids: tuple[_RawLevel, ...] = ()
-    asks: tuple[_RawLevel, ...] = ()
+    bids: tuple[RawLevel, ...] = ()
+    asks: tuple[RawLevel, ...] = ()
     timestamp: str | int
     hash: str = ""
     # The validated path reads the first of each pair that is not null.
@@ -828,14 +845,23 @@ class BookFrame(MarketFrame, tag="book", kw_only=True):
             and _timestamp_ok(self.timestamp)
         )
 
-    def levels(self, side: tuple[_RawLevel, ...]) -> tuple[PriceLevel, ...]:
+    def values(self) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+        """Its tick size, minimum order size and last trade price."""
+        return (
+            _text_number(self.tick),
+            _text_number(self.min_size),
+            _text_price(self.last_trade_price),
+        )
+
+    def levels(self, side: tuple[RawLevel, ...]) -> tuple[PriceLevel, ...]:
         return tuple(PriceLevel(PRICES.get(l.price), Decimal(l.size)) for l in side)  # type: ignore[arg-type]  # noqa: E741
 
     def event(self) -> BookEvent:
+        tick, min_size, last_trade = self.values()
         snapshot = BookSnapshot(
             self.asset_id, self.market, self.levels(self.bids), self.levels(self.asks),
-            _fast_timestamp(self.timestamp), self.hash, _text_number(self.tick),
-            _text_number(self.min_size), self.neg_risk, _text_price(self.last_trade_price),
+            _fast_timestamp(self.timestamp), self.hash, tick, min_size, self.neg_risk,
+            last_trade,
         )  # fmt: skip
         return BookEvent(snapshot)
 
@@ -1119,7 +1145,7 @@ def parse_market_items(
         return list(_parse_frame(raw, stats, _MARKET_PARSERS))
     if stats is not None:
         stats.parsed += len(frames)
-    return list(frames)
+    return frames  # type: ignore[return-value]
 
 
 def parse_user_message(

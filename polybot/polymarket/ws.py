@@ -62,14 +62,21 @@ from polybot.polymarket.models import (
     StreamReconnected,
     UserEvent,
 )
-from polybot.polymarket.parsing import parse_market_message, parse_user_message
+from polybot.polymarket.parsing import (
+    MarketFrame,
+    parse_market_items,
+    parse_market_message,
+    parse_user_message,
+)
 
 logger = logging.getLogger(__name__)
 
 #: The documented per-connection ceiling we keep to; more assets open more shards.
 MAX_ASSETS_PER_CONNECTION = 200
 
-MarketHandler = Callable[[MarketEvent | StreamReconnected], Awaitable[None]]
+MarketHandler = Callable[
+    [MarketEvent | MarketFrame | StreamReconnected], Awaitable[None]
+]
 RawHandler = Callable[[str], None]
 UserHandler = Callable[[UserEvent | StreamReconnected], Awaitable[None]]
 
@@ -504,7 +511,10 @@ class MarketStream(_Stream[MarketEvent]):
     "market", asset_ids=<the reconnected shard's assets>)``. ``stats`` counts
     parsed/skipped objects, ``counters`` connections and frames. ``rand``
     (uniform in [0, 1)) jitters the reconnect backoff. ``on_raw`` sees every
-    data frame's text before parsing (see the module docstring).
+    data frame's text before parsing (see the module docstring). With
+    ``frames``, what the parser's fast path takes arrives as vetted
+    ``MarketFrame`` objects instead of events (``parse_market_items``), for a
+    consumer that applies them to its books as they are (the stream process).
     """
 
     channel = "market"
@@ -519,9 +529,11 @@ class MarketStream(_Stream[MarketEvent]):
         settings: StreamSettings | None = None,
         rand: Callable[[], float] = random.random,
         on_raw: RawHandler | None = None,
+        frames: bool = False,
     ) -> None:
         super().__init__(f"{config.ws_url.rstrip('/')}/market", config, on_event,
                          settings or StreamSettings(), rand, on_raw)  # fmt: skip
+        self._frames = frames
         self._owner: dict[str, _Shard[MarketEvent]] = {}
         self._assign(list(dict.fromkeys(asset_ids)))
 
@@ -593,6 +605,8 @@ class MarketStream(_Stream[MarketEvent]):
         return frame
 
     def _parse(self, raw: str | bytes) -> list[MarketEvent]:
+        if self._frames:
+            return parse_market_items(raw, self.stats)  # type: ignore[return-value]
         return parse_market_message(raw, self.stats)
 
     def _reconnected(self, keys: tuple[str, ...], reason: str) -> StreamReconnected:

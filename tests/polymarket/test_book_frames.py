@@ -1,0 +1,143 @@
+"""The stream's fast path applies vetted text frames straight to the books
+(``BookRegistry.apply_frame``); it must leave every book exactly as applying
+the typed events does, whatever the venue sends."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from polybot.polymarket.book import BookRegistry, OrderBook
+from polybot.polymarket.models import PriceChangeEvent, Side
+from polybot.polymarket.parsing import (
+    MarketFrame,
+    parse_market_items,
+    parse_market_message,
+)
+
+TOKENS = ("1", "2")
+# Text variants of one price ("0.5", "0.50") and the empty-side words (0, 1).
+PRICES = ("0", "0.4", "0.45", "0.5", "0.50", "0.55", "0.6", "1")
+SIZES = ("0", "0.00", "10", "10.5", "007", "250.000001", "1e3")
+TIMES = ("1764000000000", "1764000000123", "1764000001")
+
+price = st.sampled_from(PRICES)
+token = st.sampled_from(TOKENS)
+size = st.sampled_from(SIZES)
+level = st.fixed_dictionaries({"price": price, "size": size})
+
+
+def change(asset: str | None = None) -> st.SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries({
+        "asset_id": st.just(asset) if asset else token, "price": price, "size": size,
+        "side": st.sampled_from(("BUY", "SELL")), "hash": st.sampled_from(("", "0xh")),
+        "best_bid": st.one_of(st.none(), price), "best_ask": st.one_of(st.none(), price),
+    })  # fmt: skip
+
+
+price_change = token.flatmap(
+    lambda asset: st.fixed_dictionaries(
+        {
+            "event_type": st.just("price_change"),
+            "market": st.just("0xm"),
+            # Mostly one token per event, as the venue sends; sometimes both.
+            "price_changes": st.lists(
+                st.one_of(change(asset), change()), min_size=1, max_size=4
+            ),
+            "timestamp": st.sampled_from(TIMES),
+        }
+    )  # fmt: skip
+)
+book = st.fixed_dictionaries({
+    "event_type": st.just("book"), "asset_id": token, "market": st.just("0xm"),
+    "bids": st.lists(level, max_size=5), "asks": st.lists(level, max_size=5),
+    "timestamp": st.sampled_from(TIMES), "hash": st.just("0xb"),
+    "tick_size": st.sampled_from(("0.01", "0.001")),
+})  # fmt: skip
+last_trade = st.fixed_dictionaries({
+    "event_type": st.just("last_trade_price"), "asset_id": token, "market": st.just("0xm"),
+    "price": price, "side": st.just("BUY"), "size": st.just("5"),
+    "fee_rate_bps": st.just("0"), "timestamp": st.sampled_from(TIMES),
+})  # fmt: skip
+best_bid_ask = st.fixed_dictionaries({
+    "event_type": st.just("best_bid_ask"), "asset_id": token, "market": st.just("0xm"),
+    "best_bid": price, "best_ask": price, "timestamp": st.sampled_from(TIMES),
+})  # fmt: skip
+message = st.one_of(price_change, price_change, book, last_trade, best_bid_ask)
+frame = st.one_of(message, st.lists(message, min_size=1, max_size=3))
+
+
+def state(book: OrderBook) -> tuple[Any, ...]:
+    """Everything a book answers, with the text of each price object kept
+    (a level keeps the price object it was created with)."""
+    return (
+        [(str(p), s) for p, s in book.top(Side.BUY)],
+        [(str(p), s) for p, s in book.top(Side.SELL)],
+        book.best_bid, book.best_ask, book.trusted, book.untrusted_reason,
+        book.reconciled_levels, book.last_trade_price, book.hash, book.updated_at,
+        book.tick_size, book.market,
+    )  # fmt: skip
+
+
+def by_events(frames: list[str]) -> BookRegistry:
+    books = BookRegistry()
+    for raw in frames:
+        for event in parse_market_message(raw):
+            books.apply(event)
+    return books
+
+
+def by_frames(frames: list[str]) -> BookRegistry:
+    books = BookRegistry()
+    for raw in frames:
+        for item in parse_market_items(raw):
+            if isinstance(item, MarketFrame):
+                books.apply_frame(item)
+            else:
+                books.apply(item)
+    return books
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(frame, min_size=1, max_size=25))
+def test_frames_leave_every_book_as_its_events_do(payloads: list[Any]) -> None:
+    frames = [json.dumps(p) for p in payloads]
+
+    typed, fast = by_events(frames), by_frames(frames)
+
+    assert fast.asset_ids() == typed.asset_ids()
+    for asset_id in typed.asset_ids():
+        assert state(fast[asset_id]) == state(typed[asset_id])
+
+
+def test_a_price_change_frame_is_applied_without_building_its_event(
+    monkeypatch: Any,
+) -> None:
+    snapshot = {"event_type": "book", "asset_id": "1", "market": "0xm", "hash": "0xb",
+                "bids": [{"price": "0.40", "size": "10"}], "asks": [{"price": "0.60", "size": "5"}],
+                "timestamp": "1764000000000"}  # fmt: skip
+    books = BookRegistry()
+    [item] = parse_market_items(json.dumps(snapshot))
+    books.apply_frame(item)
+    monkeypatch.setattr(
+        PriceChangeEvent,
+        "__init__",
+        lambda *a, **k: (_ for _ in ()).throw(AssertionError),
+    )
+    update = {"event_type": "price_change", "market": "0xm", "timestamp": "1764000000500",
+              "price_changes": [{"asset_id": "1", "price": "0.45", "size": "20", "side": "BUY",
+                                 "hash": "0xc", "best_bid": "0.45", "best_ask": "0.60"}]}  # fmt: skip
+
+    [item] = parse_market_items(json.dumps(update))
+    assert books.apply_frame(item) == ("1",)
+
+    assert books["1"].top(Side.BUY) == [
+        (Decimal("0.45"), Decimal("20")),
+        (Decimal("0.40"), Decimal("10")),
+    ]
+    assert (books["1"].trusted, books["1"].hash) == (True, "0xc")
+    assert books["1"].updated_at.isoformat() == "2025-11-24T16:00:00.500000+00:00"
