@@ -130,6 +130,7 @@ async def ingest(
     publisher.viewed = viewed
     # As the stream does: every frame is counted (parsed, skipped) per connection.
     stats = ParseStats()
+    flushing: asyncio.Task[int] | None = None
     started = time.perf_counter()
     next_flush = started + interval
     for count, raw in enumerate(messages):
@@ -138,12 +139,23 @@ async def ingest(
                 publisher.mark(books.apply_frame(item))
             else:
                 publisher.mark(books.apply(item))
-        # The stream's publisher is a task on the same loop, so ingest pauses
-        # for each flush. Its timer is looked at every few messages, not after
-        # each one: the stream itself never reads the clock per message.
-        if not count % _CLOCK_EVERY and (now := time.perf_counter()) >= next_flush:
-            await publisher.flush()
+        # The stream's publisher is a task on the same loop: its rendering
+        # takes turns with ingest and its Redis round trips overlap it, as
+        # the stream's websocket reads give the loop a turn at every frame.
+        # So while a flush runs, ingest gives the loop a turn per message;
+        # otherwise the timer is read every few messages (the stream never
+        # reads the clock per message).
+        if flushing is not None:
+            if flushing.done():
+                flushing.result()
+                flushing = None
+            else:
+                await asyncio.sleep(0)
+        elif not count % _CLOCK_EVERY and (now := time.perf_counter()) >= next_flush:
+            flushing = asyncio.create_task(publisher.flush())
             next_flush = now + interval
+    if flushing is not None:
+        await flushing
     await publisher.flush()
     elapsed = time.perf_counter() - started
     untrusted = sum(1 for b in books if not b.trusted)

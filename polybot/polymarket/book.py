@@ -170,7 +170,12 @@ class _BookSide:
                 found[price] = level.size
         # Sorted only when read: a snapshot is often followed by changes
         # that add levels before anything reads the whole side.
-        self.levels = {p: size for p, size in found.items() if _positive(size)}
+        self.levels = {
+            p: size
+            for p, size in found.items()
+            # _positive, inlined: text unless the price repeated.
+            if (size.strip("0.") if type(size) is str else size > ZERO)
+        }
         self._ascending = None
         self.best = self._extreme()
 
@@ -674,10 +679,11 @@ class BookRegistry:
         as ``apply`` applies its event, without building the event for the
         two kinds that make up the stream: a price change of one token and a
         last trade. Returns the asset ids it touched."""
-        if isinstance(frame, PriceChangeFrame):
-            book = self._only_book(frame.price_changes, frame.market)
+        kind = type(frame)
+        if kind is PriceChangeFrame:
+            book = self._only_book(frame.price_changes, frame.market)  # type: ignore[attr-defined]
             if book is not None:
-                book.apply_frame_changes(frame.price_changes, frame.timestamp)
+                book.apply_frame_changes(frame.price_changes, frame.timestamp)  # type: ignore[attr-defined]
                 return (book.asset_id,)
         elif isinstance(frame, BookFrame):
             self.book(frame.asset_id, frame.market).apply_book_frame(frame)

@@ -31,7 +31,7 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import msgspec
 
@@ -739,7 +739,7 @@ class RawChange(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     asset_id: str
     price: str
     size: str
-    side: str
+    side: Literal["BUY", "SELL"]  # checked by msgspec as it decodes
     hash: str
     best_bid: str | None
     best_ask: str | None
@@ -774,7 +774,7 @@ class PriceChangeFrame(MarketFrame, tag="price_change", kw_only=True):
     timestamp: str | int
 
     def vet(self) -> bool:
-        prices, sides, digits = PRICES.values, _SIDES, _SIZE_DIGITS
+        prices, digits = PRICES.values, _SIZE_DIGITS
         for change in self.price_changes:
             # Known prices first: a dict lookup, where most changes end; and
             # plain_size's commonest case inlined. This runs for most of the
@@ -784,7 +784,6 @@ class PriceChangeFrame(MarketFrame, tag="price_change", kw_only=True):
                 (change.price in prices or _price_ok(change.price))
                 and (bid is None or bid in prices or _price_ok(bid))
                 and (ask is None or ask in prices or _price_ok(ask))
-                and change.side in sides
                 and (
                     (size.isascii() and size.isdigit() and len(size) <= digits)
                     or plain_size(size)
@@ -834,9 +833,20 @@ class BookFrame(MarketFrame, tag="book", kw_only=True):
         return size if size is not None else self.minimum_order_size
 
     def vet(self) -> bool:
-        for level in (*self.bids, *self.asks):
-            if not (_price_ok(level.price) and plain_size(level.size)):
-                return False
+        prices, digits = PRICES.values, _SIZE_DIGITS
+        for levels in (self.bids, self.asks):
+            for level in levels:
+                # As in PriceChangeFrame.vet: known prices and plain integer
+                # sizes without a call.
+                price, size = level.price, level.size
+                if not (
+                    (price in prices or _price_ok(price))
+                    and (
+                        (size.isascii() and size.isdigit() and len(size) <= digits)
+                        or plain_size(size)
+                    )
+                ):
+                    return False
         tick, min_size = self.tick, self.min_size
         return (
             (tick is None or _text_number(tick) is not None)
