@@ -286,6 +286,15 @@ class EmbeddedRedis:
         )  # fmt: skip
         if not _wait_for_port(self.port, timeout=15):
             raise EmbeddedServiceError(f"Redis did not start (see {self.log_file})")
+        # Redis listens before it writes its pid file: until the file is
+        # there, is_running() (and stop()) would not know the server.
+        deadline = time.monotonic() + 15
+        while self._pid() is None:
+            if time.monotonic() > deadline:
+                raise EmbeddedServiceError(
+                    f"Redis wrote no pid file (see {self.log_file})"
+                )
+            time.sleep(0.05)
         return True
 
     def stop(self) -> bool:
