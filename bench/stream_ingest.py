@@ -44,10 +44,10 @@ class VenueBook:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         mid = rng.randint(20, 80)
-        self.bids = {mid - i: rng.randint(1, 500) * 10 for i in range(1, 11)}
-        self.asks = {mid + i: rng.randint(1, 500) * 10 for i in range(1, 11)}
+        self.bids: dict[int, str] = {mid - i: _shares(rng) for i in range(1, 11)}
+        self.asks: dict[int, str] = {mid + i: _shares(rng) for i in range(1, 11)}
 
-    def change(self) -> tuple[str, int, int]:
+    def change(self) -> tuple[str, int, str]:
         side = self.rng.choice(("BUY", "SELL"))
         levels = self.bids if side == "BUY" else self.asks
         best_bid, best_ask = max(self.bids), min(self.asks)
@@ -56,11 +56,11 @@ class VenueBook:
         else:
             price = self.rng.randint(best_bid + 1, min(99, best_ask + 9))
         size = (
-            0
+            "0"
             if price in levels and len(levels) > 3 and self.rng.random() < 0.3
-            else self.rng.randint(1, 500) * 10
+            else _shares(self.rng)
         )
-        if size:
+        if size != "0":
             levels[price] = size
         else:
             levels.pop(price)
@@ -68,6 +68,16 @@ class VenueBook:
 
     def top(self) -> tuple[int, int]:
         return max(self.bids), min(self.asks)
+
+
+def _shares(rng: random.Random) -> str:
+    """A level's size as the venue writes it: whole shares, or up to six
+    decimals (outcome tokens have six), about half and half."""
+    if rng.random() < 0.5:
+        return str(rng.randint(1, 500) * 10)
+    return f"{rng.randint(1, 5000)}.{rng.randint(0, 999999):06d}".rstrip("0").rstrip(
+        "."
+    )
 
 
 def _cents(value: int) -> str:
@@ -90,14 +100,14 @@ def generate(count: int, tokens: int, seed: int = 7) -> list[str]:
             bid, ask = book.top()
             messages.append(json.dumps({"event_type": "last_trade_price", "asset_id": token, "market": "0xm",
                                         "price": _cents(rng.choice((bid, ask))), "side": "BUY",
-                                        "size": str(rng.randint(1, 300)), "fee_rate_bps": "0",
+                                        "size": _shares(rng), "fee_rate_bps": "0",
                                         "timestamp": str(1764000000000 + len(messages))}))  # fmt: skip
         else:
             changes = []
             for _ in range(rng.randint(1, 5)):
                 side, price, size = book.change()
                 bid, ask = book.top()
-                changes.append({"asset_id": token, "price": _cents(price), "size": str(size), "side": side,
+                changes.append({"asset_id": token, "price": _cents(price), "size": size, "side": side,
                                 "hash": f"{len(messages):x}", "best_bid": _cents(bid), "best_ask": _cents(ask)})  # fmt: skip
             messages.append(json.dumps({"event_type": "price_change", "market": "0xm", "price_changes": changes,
                                         "timestamp": str(1764000000000 + len(messages))}))  # fmt: skip
@@ -106,8 +116,8 @@ def generate(count: int, tokens: int, seed: int = 7) -> list[str]:
 
 def _book(token: str, book: VenueBook) -> str:
     return json.dumps({"event_type": "book", "asset_id": token, "market": "0xm",
-                       "bids": [{"price": _cents(p), "size": str(s)} for p, s in book.bids.items()],
-                       "asks": [{"price": _cents(p), "size": str(s)} for p, s in book.asks.items()],
+                       "bids": [{"price": _cents(p), "size": s} for p, s in book.bids.items()],
+                       "asks": [{"price": _cents(p), "size": s} for p, s in book.asks.items()],
                        "timestamp": "1764000000000", "hash": "0x0"})  # fmt: skip
 
 
@@ -117,8 +127,13 @@ async def ingest(
     from channels.layers import get_channel_layer
 
     from markets.stream.publisher import BookPublisher
+    from orders.paper.resting import RestingPaperOrders
     from polybot.polymarket.book import BookRegistry
-    from polybot.polymarket.parsing import MarketFrame, parse_market_items
+    from polybot.polymarket.parsing import (
+        LastTradePriceFrame,
+        MarketFrame,
+        parse_market_items,
+    )
 
     books = BookRegistry()
     publisher = BookPublisher(
@@ -128,6 +143,21 @@ async def ingest(
         interval=interval,
     )
     publisher.viewed = viewed
+    # Nothing rests on these tokens, as on most of the stream's.
+    paper = RestingPaperOrders(books)
+
+    async def on_item(item: object) -> None:
+        # StreamRunner.on_event and _on_frame, less the trade list's Redis
+        # write: the event a trade needs is built, the paper orders asked.
+        if isinstance(item, MarketFrame):
+            event = item.event() if isinstance(item, LastTradePriceFrame) else None
+            if paper.watches(item):
+                paper.on_event(event or item.event())
+            publisher.mark(books.apply_frame(item))
+        else:
+            paper.on_event(item)  # type: ignore[arg-type]
+            publisher.mark(books.apply(item))  # type: ignore[arg-type]
+
     # As the stream does: every frame is counted (parsed, skipped) per connection.
     stats = ParseStats()
     flushing: asyncio.Task[int] | None = None
@@ -135,10 +165,7 @@ async def ingest(
     next_flush = started + interval
     for count, raw in enumerate(messages):
         for item in parse_market_items(raw, stats):
-            if isinstance(item, MarketFrame):
-                publisher.mark(books.apply_frame(item))
-            else:
-                publisher.mark(books.apply(item))
+            await on_item(item)
         # The stream's publisher is a task on the same loop: its rendering
         # takes turns with ingest and its Redis round trips overlap it, as
         # the stream's websocket reads give the loop a turn at every frame.

@@ -138,11 +138,11 @@ class StreamRunner:
         if isinstance(frame, LastTradePriceFrame):
             event = frame.event()
             await self._record_trade(event)
-        if self.paper.watches(frame):
-            try:
+        try:
+            if self.paper.watches(frame):
                 self.paper.on_event(event or frame.event())
-            except Exception:
-                logger.exception("resting paper orders could not take an event")
+        except Exception:
+            logger.exception("resting paper orders could not take an event")
         self.publisher.mark(self.books.apply_frame(frame))
 
     async def run(self) -> None:

@@ -62,7 +62,12 @@ from polybot.polymarket.models import (
     PriceChangeEvent,
     Side,
 )
-from polybot.polymarket.parsing import MarketFrame, PriceChangeFrame
+from polybot.polymarket.parsing import (
+    BookFrame,
+    LastTradePriceFrame,
+    MarketFrame,
+    PriceChangeFrame,
+)
 
 logger = logging.getLogger(__name__)
 ZERO = Decimal("0")
@@ -221,14 +226,17 @@ class RestingPaperOrders:
     # --- market events ----------------------------------------------------------
 
     def watches(self, frame: MarketFrame) -> bool:
-        """Whether a fast-path frame touches a token with resting orders,
-        so that ``on_event`` needs its event."""
+        """Whether ``on_event`` needs this fast-path frame's event: one it
+        takes (a price change, book or trade) on a token with resting
+        orders."""
         queues = self.queues
         if not queues:
             return False
         if isinstance(frame, PriceChangeFrame):
             return any(change.asset_id in queues for change in frame.price_changes)
-        return getattr(frame, "asset_id", None) in queues
+        if isinstance(frame, BookFrame | LastTradePriceFrame):
+            return frame.asset_id in queues
+        return False
 
     def on_event(self, event: MarketEvent) -> None:
         """Feed one market event; maker fills are queued for writing."""

@@ -173,7 +173,8 @@ class _BookSide:
         self.levels = {
             p: size
             for p, size in found.items()
-            # _positive, inlined: text unless the price repeated.
+            # Text (zero when only zeros and the dot remain, see
+            # parsing.plain_size), or a Decimal where the price repeated.
             if (size.strip("0.") if type(size) is str else size > ZERO)
         }
         self._ascending = None
@@ -241,16 +242,10 @@ class _BookSide:
         return price > than if self.is_bid else price < than
 
 
-def _positive(size: Decimal | str) -> bool:
-    """Whether a level's size is above zero: a Decimal, or vetted text of
-    plain digits, which is zero exactly when only zeros and a dot remain."""
-    if type(size) is str:
-        return bool(size.strip("0."))
-    return size > ZERO
-
-
 class OrderBook:
-    """The L2 book of one token. Not thread-safe: one owner applies messages.
+    """The L2 book of one token. Not thread-safe: one owner applies messages
+    and reads it (reads write too: a side keeps its sorted prices and the
+    Decimal of a size once read).
 
     Queries answer from whatever the book holds; check ``trusted`` before
     trading on the answer."""

@@ -23,8 +23,8 @@ class _StreamValue(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=F
     costs a tenth of a frozen dataclass (which sets each field through
     ``object.__setattr__``), and the stream builds several per message.
     Untracked by the garbage collector: the values are immutable and can
-    never form a reference cycle. The parser's fast path decodes changes and
-    levels straight into these, and only the fields named here (see
+    never form a reference cycle. The parser's fast path decodes into text
+    frames and builds these from them when an event is wanted (see
     ``parsing.MarketFrame``)."""
 
 

@@ -619,9 +619,13 @@ _MAX_UNIX_MS = 253402300799 * 1000
 _MILLISECONDS = tuple(timedelta(milliseconds=ms) for ms in range(1000))
 _UTC_SECONDS: dict[int, datetime] = {}
 _UTC_SECONDS_MAX = 4096
-# Sizes of at most this many integer digits (below _MAX_SIZE) are vetted
-# here; longer ones go to the validated path, which decides.
+# Sizes of at most this many integer digits (below _MAX_SIZE) and this many
+# decimals are vetted here; others go to the validated path, which decides.
+# 15 + 12 digits stay inside Decimal's 28-digit context, so a size kept as
+# text and one added up as a Decimal (a repeated price in a snapshot) are
+# exact either way.
 _SIZE_DIGITS = len(str(int(_MAX_SIZE))) - 1
+_SIZE_DECIMALS = 12
 _SIDES = {"BUY": Side.BUY, "SELL": Side.SELL}
 
 
@@ -672,10 +676,12 @@ class _DecimalCache:
     """Venue texts that name few distinct values (prices, tick sizes, fee
     rates) → their ``Decimal``, kept once read and vetted. The texts are
     the keys, so "0.50" and "0.5" stay apart, as the validated path keeps
-    them. Full, it stops keeping new texts but still answers."""
+    them. Full, it stops keeping new texts but still answers; long texts
+    (a valid price may be written with any number of zeros) are never kept."""
 
     __slots__ = ("_accept", "values")
     MAX = 65536
+    MAX_TEXT = 24
 
     def __init__(self, accept: Callable[[Decimal], bool]) -> None:
         self.values: dict[str, Decimal] = {}
@@ -692,7 +698,7 @@ class _DecimalCache:
                 return None
         except (InvalidOperation, TypeError, AttributeError):
             return None
-        if len(self.values) < self.MAX:
+        if len(self.values) < self.MAX and len(text) <= self.MAX_TEXT:
             self.values[text] = value
         return value
 
@@ -716,15 +722,18 @@ def _text_number(text: str | None) -> Decimal | None:
 
 def plain_size(text: str) -> bool:
     """A size as the venue writes it: ASCII digits and at most one dot,
-    below ``_MAX_SIZE``. Vetted so, it is zero exactly when nothing but
-    zeros and the dot remain (``book._positive``)."""
+    below ``_MAX_SIZE``, with at most ``_SIZE_DECIMALS`` decimals. Vetted
+    so, it is zero exactly when nothing but zeros and the dot remain (what
+    the book tests)."""
     if not text.isascii():  # O(1): CPython flags ASCII strings
         return False
     if text.isdigit():
         return len(text) <= _SIZE_DIGITS
+    whole, _, decimals = text.partition(".")
     return (
         text.replace(".", "", 1).isdigit()
-        and len(text.partition(".")[0]) <= _SIZE_DIGITS
+        and len(whole) <= _SIZE_DIGITS
+        and len(decimals) <= _SIZE_DECIMALS
     )
 
 

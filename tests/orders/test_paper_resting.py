@@ -260,3 +260,43 @@ def test_queue_ahead_is_capped_by_the_level_the_stream_sees_on_joining(
     driver.on_event(trade(yes, "0.45", "55"))  # 50 ahead, 5 of ours
     run(driver.flush_fills())
     assert fills_of(order) == [(f"paper-{order.pk}-m0", P, D("5"))]
+
+
+def test_it_wants_the_events_of_fast_path_frames_on_its_tokens_only(
+    trader, market, yes, no
+) -> None:
+    import json
+
+    from polybot.polymarket.parsing import parse_market_items
+
+    def frame(payload: dict[str, Any]) -> Any:
+        [item] = parse_market_items(
+            json.dumps(payload | {"timestamp": "1764000000000"})
+        )
+        return item
+
+    def change(token: str) -> dict[str, Any]:
+        return {"asset_id": token, "price": "0.45", "size": "10", "side": "BUY",
+                "hash": "", "best_bid": "0.45", "best_ask": "0.5"}  # fmt: skip
+
+    def price_change(*tokens: str) -> Any:
+        return frame({"event_type": "price_change", "market": "0xm",
+                      "price_changes": [change(t) for t in tokens]})  # fmt: skip
+
+    def trade_on(token: str) -> Any:
+        return frame({"event_type": "last_trade_price", "asset_id": token,
+                      "market": "0xm", "price": "0.45", "size": "5", "side": "BUY"})  # fmt: skip
+
+    quiet = RestingPaperOrders()
+    assert quiet.watches(price_change(yes.token_id)) is False  # nothing rests
+
+    driver = joined(rest_buy(trader, market, yes))
+
+    assert driver.watches(price_change(yes.token_id)) is True
+    assert driver.watches(price_change(no.token_id, yes.token_id)) is True
+    assert driver.watches(price_change(no.token_id)) is False
+    assert driver.watches(trade_on(yes.token_id)) is True
+    assert driver.watches(trade_on(no.token_id)) is False
+    tick = frame({"event_type": "tick_size_change", "asset_id": yes.token_id,
+                  "market": "0xm", "old_tick_size": "0.01", "new_tick_size": "0.001"})  # fmt: skip
+    assert driver.watches(tick) is False  # on_event takes no tick change

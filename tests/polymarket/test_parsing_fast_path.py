@@ -131,7 +131,19 @@ def test_it_reads_a_fee_of_zero_as_the_validated_path_does() -> None:
 
 
 @pytest.mark.parametrize(
-    "size", ["1e3", " 5", "-1", "1_000", "٣", "1234567890123456", "1.2.3", ".", ""]
+    "size",
+    [
+        "1e3",
+        " 5",
+        "-1",
+        "1_000",
+        "٣",
+        "1234567890123456",
+        "1.2.3",
+        ".",
+        "",
+        "0.1234567890123",
+    ],  # 13 decimals: beyond what the fast path vets
 )
 def test_a_size_not_written_in_plain_digits_goes_to_the_validated_path(
     size: str,
