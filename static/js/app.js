@@ -132,11 +132,33 @@
     closeMenus(null);
   });
 
+  // ---- orders placed elsewhere ----------------------------------------------
+  // The header's trading state (pushed over the account socket, polled every
+  // 30 s without it) carries the id of the newest order. When it changes, an
+  // order was placed by a strategy, the API or another tab: the order lists
+  // on this page reload themselves on "orders-changed".
+
+  var latestOrder = null;
+
+  function checkLatestOrder() {
+    var state = document.getElementById("trading-state");
+    var latest = state ? state.getAttribute("data-latest-order") : null;
+    if (latest === null) return;
+    if (latestOrder !== null && latest !== latestOrder && window.htmx) {
+      window.htmx.trigger(document.body, "orders-changed");
+    }
+    latestOrder = latest;
+  }
+
+  document.addEventListener("htmx:wsAfterMessage", checkLatestOrder);
+  document.addEventListener("htmx:afterSettle", checkLatestOrder);
+
   // ---- start-up ------------------------------------------------------------
 
   document.addEventListener("DOMContentLoaded", function () {
     applyTheme(root.getAttribute("data-theme") || systemTheme()); // label the buttons
     scheduleToasts(document);
+    checkLatestOrder();
   });
 
   // Content swapped in by htmx (including toasts sent out of band).

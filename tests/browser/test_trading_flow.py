@@ -31,9 +31,22 @@ WAIT_MS = 20_000
 def _shot(page: Any, directory: Path, name: str, focus: str | None = None) -> None:
     """The viewport as the trader sees it, scrolled to ``focus`` if given
     (a full-page capture smears the sticky header over the page)."""
-    if focus:
-        page.locator(focus).first.scroll_into_view_if_needed()
+    for attempt in range(3) if focus else ():
+        try:
+            page.locator(focus).first.scroll_into_view_if_needed()
+            break
+        except Exception:
+            # The panel reloads itself when an order comes (orders-changed)
+            # and may be swapped out mid-scroll: find it again.
+            if attempt == 2:
+                raise
     page.screenshot(path=str(directory / f"{name}.png"))
+
+
+def _failed(page: Any, stack: Stack, screenshot_dir: Path) -> None:
+    """What a failing test leaves behind: the page as it was, the logs."""
+    _shot(page, screenshot_dir, "failure")
+    sys.stderr.write(stack.logs())
 
 
 def _log_in(page: Any, stack: Stack) -> None:
@@ -158,8 +171,7 @@ def test_a_trader_rests_fills_cancels_and_halts(
         page.goto(f"{stack.base_url}/accounts/settings/")
         _shot(page, screenshot_dir, "08-settings-wallet", "#wallet-venue")
     except Exception:
-        _shot(page, screenshot_dir, "failure")
-        sys.stderr.write(stack.logs())
+        _failed(page, stack, screenshot_dir)
         raise
     finally:
         page.close()
@@ -198,11 +210,39 @@ def test_every_panel_of_the_market_page_moves_with_the_live_book(
             seen.add(page.text_content(f"#book-{token} .book-foot time"))
         _shot(page, screenshot_dir, "09-market-live")
     except Exception:
-        _shot(page, screenshot_dir, "failure")
-        sys.stderr.write(stack.logs())
+        _failed(page, stack, screenshot_dir)
         raise
     finally:
         page.close()
+
+
+def test_the_orders_page_shows_an_order_placed_in_another_tab(
+    stack: Stack, browser: Any, screenshot_dir: Path
+) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    orders, ticket = context.new_page(), context.new_page()
+    ticket.on("dialog", lambda dialog: dialog.accept())  # hx-confirm's confirm()
+    try:
+        _log_in(orders, stack)  # one session for both tabs
+        orders.goto(f"{stack.base_url}/orders/")
+        orders.locator("#order-table").wait_for()
+        _open_market(ticket, stack)
+
+        placed, _ = _place(
+            ticket, price_button="Bid", ticks_down=TICKS_BELOW_BID, size="5"
+        )
+
+        # No reload: the account socket's trading state names the new order,
+        # and the table reloads itself.
+        orders.locator(f"#order-table #{placed}").wait_for(timeout=WAIT_MS)
+        _shot(orders, screenshot_dir, "10-orders-live")
+        ticket.locator(f"#{placed} [data-testid=order-cancel]").click()
+        _wait_for_status(orders, placed, "Cancelled")
+    except Exception:
+        _failed(orders, stack, screenshot_dir)
+        raise
+    finally:
+        context.close()
 
 
 def test_the_desk_reads_on_a_phone(

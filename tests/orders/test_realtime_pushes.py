@@ -212,3 +212,17 @@ def test_a_batch_of_stream_maker_fills_pushes_each_panel_once(
     assert sorted(ids) == sorted([f"order-{order.pk}", *PANELS])
     order.refresh_from_db()
     assert order.filled_size == D("6")
+
+
+def test_the_pushed_trading_state_names_the_newest_order(
+    trader: User, resting_request: OrderRequest, run_commits
+) -> None:  # noqa: ANN001
+    first = run_commits(lambda: order_place(user=trader, request=resting_request))
+    listener = Listener(trader)
+
+    second = run_commits(lambda: order_place(user=trader, request=resting_request))
+
+    [state] = [m for m in listener.drain() if 'id="trading-state"' in m]
+    assert second.pk > first.pk
+    # app.js reloads the page's order lists when this changes.
+    assert f'data-latest-order="{second.pk}"' in state

@@ -126,7 +126,9 @@ def test_the_orders_panel_lists_only_my_orders_in_this_market_and_mode(
     assert f"order-{live.pk}" not in html
     assert f"order-{theirs.pk}" not in html
     assert f"order-{elsewhere.pk}" not in html
-    assert 'hx-trigger="every 15s" hx-swap="outerHTML"' in html
+    assert (
+        'hx-trigger="every 15s, orders-changed from:body" hx-swap="outerHTML"' in html
+    )
 
 
 def test_the_orders_panel_shows_the_newest_20(
