@@ -430,6 +430,15 @@ class OrderBook:
             bid = prices.get(bid) or PRICES.get(bid)  # "0" is falsy: ask again
         if ask is not None:
             ask = prices.get(ask) or PRICES.get(ask)
+        # _reconcile's agreement check, inlined: the venue's top is ours and
+        # the book is not crossed, as after nearly every message.
+        ours_bid, ours_ask = bids.best, asks.best
+        if (
+            (bid is None or (ours_bid == bid if bid > ZERO else ours_bid is None))
+            and (ask is None or (ours_ask == ask if ask < ONE else ours_ask is None))
+            and (ours_bid is None or ours_ask is None or ours_bid < ours_ask)
+        ):
+            return self.trusted
         self._reconcile(bid, ask, "price_change")
         return self.trusted
 

@@ -125,6 +125,25 @@ def test_frames_leave_every_book_as_its_events_do(payloads: list[Any]) -> None:
         assert state(fast[asset_id]) == state(typed[asset_id])
 
 
+def test_a_bid_resting_at_zero_is_cleared_when_the_venue_says_no_bids() -> None:
+    # The venue writes best_bid "0" for an empty bid side; a level we hold at
+    # a price of 0 is then gone, though it "equals" the venue's word.
+    snapshot = {"event_type": "book", "asset_id": "1", "market": "0xm", "hash": "0xb",
+                "bids": [{"price": "0", "size": "10"}], "asks": [{"price": "0.60", "size": "5"}],
+                "timestamp": "1764000000000"}  # fmt: skip
+    update = {"event_type": "price_change", "market": "0xm", "timestamp": "1764000000500",
+              "price_changes": [{"asset_id": "1", "price": "0.60", "size": "7", "side": "SELL",
+                                 "hash": "0xc", "best_bid": "0", "best_ask": "0.60"}]}  # fmt: skip
+    frames = [json.dumps(snapshot), json.dumps(update)]
+
+    typed, (fast, applied) = by_events(frames), by_frames(frames)
+
+    assert applied == 2
+    assert typed["1"].top(Side.BUY) == []
+    assert (typed["1"].reconciled_levels, typed["1"].trusted) == (1, True)
+    assert state(fast["1"]) == state(typed["1"])
+
+
 def test_a_price_change_frame_is_applied_without_building_its_event(
     monkeypatch: Any,
 ) -> None:
