@@ -12,6 +12,7 @@ from celery.signals import worker_ready
 from django.core.cache import cache
 
 from orders.models import ACTIVE_ORDER_STATUSES, Order, OrderStatus
+from polybot.heartbeat import heartbeat_write
 from polybot.lib.time import utc_now
 from polybot.lib.types import TradingMode
 
@@ -88,6 +89,8 @@ def orders_venue_heartbeat() -> int:
     tell the venue every 5 s that we are alive; if we stop, it cancels them."""
     from orders.exchange.live import LiveGateway
 
+    # Its own process beats for /readyz, whether or not an order rests.
+    heartbeat_write("heartbeat")
     sent = 0
     for uid in _live_user_ids(open_only=True):
         key = _HEARTBEAT_KEY.format(uid)

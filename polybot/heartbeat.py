@@ -11,7 +11,9 @@ from django.core.cache import cache
 
 from polybot.lib.time import utc_now
 
-COMPONENTS = ("worker", "beat", "stream")
+# "heartbeat" is the worker that sends the venue's dead-man heartbeat alone
+# (orders.venue_heartbeat): if it stops, the venue cancels every live order.
+COMPONENTS = ("worker", "heartbeat", "beat", "stream")
 _KEY = "heartbeat:{}"
 
 

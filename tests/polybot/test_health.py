@@ -29,14 +29,16 @@ def test_readyz_reports_every_component_and_is_not_ready_without_heartbeats(
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "not_ready"
-    assert set(body["components"]) == {"database", "redis", "worker", "beat", "stream"}
+    assert set(body["components"]) == {
+        "database", "redis", "worker", "heartbeat", "beat", "stream"
+    }  # fmt: skip
     assert body["components"]["database"] == {"ok": True}
     assert body["components"]["redis"] == {"ok": True}
     assert body["components"]["worker"]["ok"] is False
 
 
 def test_readyz_is_ready_when_every_process_beats(client: Client) -> None:
-    for component in ("worker", "beat", "stream"):
+    for component in ("worker", "heartbeat", "beat", "stream"):
         heartbeat_write(component)
     response = client.get("/readyz")
     assert response.status_code == 200
@@ -44,7 +46,7 @@ def test_readyz_is_ready_when_every_process_beats(client: Client) -> None:
 
 
 def test_readyz_flags_a_stale_heartbeat(client: Client, settings) -> None:
-    for component in ("worker", "beat", "stream"):
+    for component in ("worker", "heartbeat", "beat", "stream"):
         heartbeat_write(component)
     stale = (
         utc_now() - timedelta(seconds=settings.HEARTBEAT_STALE_AFTER + 5)
@@ -103,3 +105,13 @@ def test_the_venue_heartbeat_has_a_queue_of_its_own() -> None:
     other = app.amqp.router.route({}, "orders.reconcile")
 
     assert (route["queue"].name, other["queue"].name) == ("heartbeat", "orders")
+
+
+def test_the_venue_heartbeat_task_marks_its_worker_alive() -> None:
+    from orders.tasks import orders_venue_heartbeat
+
+    assert heartbeat_read("heartbeat").last_seen is None
+
+    assert orders_venue_heartbeat() == 0  # no live account rests an order
+
+    assert heartbeat_read("heartbeat").ok is True
