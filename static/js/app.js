@@ -153,6 +153,34 @@
   document.addEventListener("htmx:wsAfterMessage", checkLatestOrder);
   document.addEventListener("htmx:afterSettle", checkLatestOrder);
 
+  // ---- open order details survive a reload ----------------------------------
+  // An order list that reloads itself (a new order, the 15 s refresh) would
+  // close every order's details the trader had opened: note which were open
+  // and open them again once the fresh list is in.
+
+  var reopen = [];
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!(target instanceof Element)) return;
+    var open = target.querySelectorAll("tr.order-detail-row[id]");
+    for (var i = 0; i < open.length; i++) {
+      reopen.push(open[i].id.replace(/-detail$/, ""));
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    var ids = reopen;
+    reopen = [];
+    for (var i = 0; i < ids.length; i++) {
+      var row = document.getElementById(ids[i]);
+      var next = row ? row.nextElementSibling : null;
+      if (!row || (next && next.classList.contains("order-detail-row"))) continue;
+      var expand = row.querySelector(".order-expand");
+      if (expand && window.htmx) window.htmx.trigger(expand, "click");
+    }
+  });
+
   // ---- start-up ------------------------------------------------------------
 
   document.addEventListener("DOMContentLoaded", function () {

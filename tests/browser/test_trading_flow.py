@@ -228,16 +228,26 @@ def test_the_orders_page_shows_an_order_placed_in_another_tab(
         orders.locator("#order-table").wait_for()
         _open_market(ticket, stack)
 
-        placed, _ = _place(
+        first, _ = _place(
             ticket, price_button="Bid", ticks_down=TICKS_BELOW_BID, size="5"
         )
-
         # No reload: the account socket's trading state names the new order,
         # and the table reloads itself.
-        orders.locator(f"#order-table #{placed}").wait_for(timeout=WAIT_MS)
+        orders.locator(f"#order-table #{first}").wait_for(timeout=WAIT_MS)
+        orders.locator(f"#{first} [data-testid=order-expand]").click()
+        orders.locator(f"#{first}-detail").wait_for(timeout=WAIT_MS)
+
+        second, _ = _place(
+            ticket, price_button="Bid", ticks_down=TICKS_BELOW_BID, size="6"
+        )
+
+        orders.locator(f"#order-table #{second}").wait_for(timeout=WAIT_MS)
+        # The first order's details, open before the reload, are open again.
+        orders.locator(f"#{first}-detail").wait_for(timeout=WAIT_MS)
         _shot(orders, screenshot_dir, "10-orders-live")
-        ticket.locator(f"#{placed} [data-testid=order-cancel]").click()
-        _wait_for_status(orders, placed, "Cancelled")
+        for placed in (first, second):
+            ticket.locator(f"#{placed} [data-testid=order-cancel]").click()
+            _wait_for_status(orders, placed, "Cancelled")
     except Exception:
         _failed(orders, stack, screenshot_dir)
         raise
