@@ -15,5 +15,11 @@ from accounts.models import BotSettings, User
 def user_trading_lock(user: User | int) -> BotSettings:
     """Lock (and return) the user's settings row; call inside ``atomic``."""
     user_id = user if isinstance(user, int) else user.pk
-    BotSettings.objects.get_or_create(user_id=user_id)
-    return BotSettings.objects.select_for_update().get(user_id=user_id)
+    locked = BotSettings.objects.select_for_update()
+    try:
+        # The row nearly always exists: one query, not a lookup and a lock.
+        return locked.get(user_id=user_id)
+    except BotSettings.DoesNotExist:
+        # get_or_create survives a concurrent first writer (savepoint).
+        BotSettings.objects.get_or_create(user_id=user_id)
+        return locked.get(user_id=user_id)
