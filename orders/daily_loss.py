@@ -53,9 +53,10 @@ def daily_loss_watch(*, now: datetime) -> list[int]:
             data__was=HALT_DAILY_LOSS,
         ).values_list("user_id", flat=True)
     )
+    watched = limited - rearmed
     halted: list[int] = []
     for user_id, mode in sorted(accounts):
-        if user_id not in limited - rearmed or user_id in halted:
+        if user_id not in watched or user_id in halted:
             continue
         try:
             if _check(user_id, mode, now=now):

@@ -767,7 +767,11 @@ class MarketFrame(
     nobody vetted, and the validated path's depth guard exists for exactly
     that. The venue's documented frames carry nothing else."""
 
+    # The interface every frame below implements (the decoder only ever
+    # builds those subclasses, so these bodies never run).
+
     def vet(self) -> bool:
+        """Whether every value is one the validated path would accept."""
         raise NotImplementedError
 
     def event(self) -> MarketEvent:
