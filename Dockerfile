@@ -11,7 +11,11 @@ WORKDIR /app
 RUN groupadd --system polybot && useradd --system --gid polybot --home /app polybot
 
 COPY . .
-RUN pip install -c requirements.lock . \
+# gcc builds the stream's compiled book core (setup.py), then goes: the
+# image keeps only the built module.
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && pip install -c requirements.lock . \
+    && apt-get purge -y gcc libc6-dev && apt-get autoremove -y && rm -rf /var/lib/apt/lists/* \
     && DJANGO_SECRET_KEY=build-only DATABASE_URL=postgres://build/none REDIS_URL=redis://build:6379/0 \
        python manage.py collectstatic --noinput
 

@@ -37,6 +37,7 @@ from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
 
+from polybot.polymarket import bookcore
 from polybot.polymarket.models import (
     BestBidAskEvent,
     BookEvent,
@@ -61,6 +62,7 @@ from polybot.polymarket.parsing import (
     RawChange,
     RawLevel,
     frame_timestamp,
+    text_price,
 )
 
 __all__ = ["BookRegistry", "OrderBook", "WalkResult"]
@@ -155,21 +157,19 @@ class _BookSide:
                 sizes.append(ZERO + level.size)
         self._replace(prices, sizes)
 
-    def load_text(self, levels: Iterable[RawLevel]) -> None:
+    def load_text(self, levels: tuple[RawLevel, ...]) -> None:
         """``load`` for the fast path's vetted text levels: sizes stay text
         unless a price repeats (then they are added up as ``load`` does)."""
-        prices = PRICES.values
+        if bookcore.load_levels(self, levels, self.is_bid):
+            return
+        # A price repeats (rare): add them up as load does.
         found: dict[Decimal, Decimal | str] = {}
         for level in levels:
-            price = prices.get(level.price)
-            if price is None:
-                price = PRICES.get(level.price)
+            price = PRICES.get(level.price)
             if price in found:
                 found[price] = Decimal(found[price]) + Decimal(level.size)
             else:
                 found[price] = level.size
-        # Sorted only when read: a snapshot is often followed by changes
-        # that add levels before anything reads the whole side.
         self.levels = {
             p: size
             for p, size in found.items()
@@ -177,6 +177,8 @@ class _BookSide:
             # parsing.plain_size), or a Decimal where the price repeated.
             if (size.strip("0.") if type(size) is str else size > ZERO)
         }
+        # Sorted only when read: a snapshot is often followed by changes
+        # that add levels before anything reads the whole side.
         self._ascending = None
         self.best = self._extreme()
 
@@ -397,50 +399,27 @@ class OrderBook:
         return self.trusted
 
     def apply_frame_changes(
-        self, changes: Sequence[RawChange], timestamp: str | int
+        self, changes: tuple[RawChange, ...], timestamp: str | int
     ) -> bool:
         """``apply_price_changes`` for the fast path's text: changes all of
         this token, vetted (``PriceChangeFrame.vet``). Sizes stay text until
         read. Returns ``trusted`` afterwards."""
-        prices = PRICES.values
-        bids, asks = self._bids, self._asks
-        for change in changes:
-            side = bids if change.side == "BUY" else asks
-            price = prices.get(change.price)
-            if price is None:  # vetted, but beyond what the cache keeps
-                price = PRICES.get(change.price)
-            size = change.size
-            levels = side.levels
-            # _BookSide.put, inlined: this loop runs for most stream messages.
-            if size.strip("0."):
-                if price not in levels:
-                    side._ascending = None
-                    best = side.best
-                    if best is None or (price > best if side.is_bid else price < best):
-                        side.best = price
-                levels[price] = size
-            elif price in levels:
-                side.drop(price)
         last = changes[-1]
         if last.hash:
             self.hash = last.hash
         self._updated_raw = timestamp
-        bid, ask = last.best_bid, last.best_ask
-        if bid is not None:
-            bid = prices.get(bid) or PRICES.get(bid)  # "0" is falsy: ask again
-        if ask is not None:
-            ask = prices.get(ask) or PRICES.get(ask)
-        # _reconcile's agreement check, inlined: the venue's top is ours and
-        # the book is not crossed, as after nearly every message.
-        ours_bid, ours_ask = bids.best, asks.best
-        if (
-            (bid is None or (ours_bid == bid if bid > ZERO else ours_bid is None))
-            and (ask is None or (ours_ask == ask if ask < ONE else ours_ask is None))
-            and (ours_bid is None or ours_ask is None or ours_bid < ours_ask)
-        ):
-            return self.trusted
-        self._reconcile(bid, ask, "price_change")
+        # Sets the levels, then whether the venue's top is ours and the book
+        # is not crossed, as after nearly every message.
+        if not bookcore.apply_changes(changes, self._bids, self._asks):
+            self._venue_top_differs(last)
         return self.trusted
+
+    def _venue_top_differs(self, last: RawChange) -> None:
+        """After ``bookcore.apply_changes`` found the venue's top (of the
+        last change) not ours, or the book crossed."""
+        self._reconcile(
+            text_price(last.best_bid), text_price(last.best_ask), "price_change"
+        )
 
     def apply_best_bid_ask(self, event: BestBidAskEvent) -> bool:
         """The venue's top of book on its own: the same agreement rule as for
@@ -662,17 +641,14 @@ class BookRegistry:
             self.book(asset_id).mark_untrusted(reason)
 
     def _only_book(
-        self, changes: Sequence[PriceChange | RawChange], market: str
+        self, changes: Sequence[PriceChange], market: str
     ) -> OrderBook | None:
         """The book of a price change's changes when they are all of one
         token (most of the stream: then there is nothing to group), else
         None."""
-        if not changes:
+        asset_id = bookcore.one_asset(tuple(changes))
+        if asset_id is None:
             return None
-        asset_id = changes[0].asset_id
-        for change in changes:
-            if change.asset_id != asset_id:
-                return None
         book = self._books.get(asset_id)
         if book is None or not book.market:
             book = self.book(asset_id, market)
@@ -683,12 +659,22 @@ class BookRegistry:
         as ``apply`` applies its event, without building the event for the
         two kinds that make up the stream: a price change of one token and a
         last trade. Returns the asset ids it touched."""
-        kind = type(frame)
-        if kind is PriceChangeFrame:
-            book = self._only_book(frame.price_changes, frame.market)  # type: ignore[attr-defined]
-            if book is not None:
-                book.apply_frame_changes(frame.price_changes, frame.timestamp)  # type: ignore[attr-defined]
-                return (book.asset_id,)
+        if type(frame) is PriceChangeFrame:
+            changes = frame.price_changes
+            asset_id = bookcore.one_asset(changes)
+            if asset_id is not None:
+                book = self._books.get(asset_id)
+                if book is None or not book.market:
+                    book = self.book(asset_id, frame.market)
+                # OrderBook.apply_frame_changes, inlined: this runs for most
+                # of the stream.
+                last = changes[-1]
+                if last.hash:
+                    book.hash = last.hash
+                book._updated_raw = frame.timestamp
+                if not bookcore.apply_changes(changes, book._bids, book._asks):
+                    book._venue_top_differs(last)
+                return (asset_id,)
         elif isinstance(frame, BookFrame):
             self.book(frame.asset_id, frame.market).apply_book_frame(frame)
             return (frame.asset_id,)

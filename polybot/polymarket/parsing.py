@@ -36,6 +36,7 @@ from typing import Any, Literal, TypeVar
 import msgspec
 
 from polybot.lib.jsonsafe import nesting_exceeds
+from polybot.polymarket import bookcore
 from polybot.polymarket.errors import PolymarketParseError
 from polybot.polymarket.models import (
     BestBidAskEvent,
@@ -706,13 +707,15 @@ class _DecimalCache:
 # Prices in [0, 1]; other numbers only finite.
 PRICES = _DecimalCache(lambda value: _ZERO <= value <= _ONE)
 _NUMBERS = _DecimalCache(lambda value: True)
+# The hot loop's prices are the ones vetted here.
+bookcore.configure(PRICES.values, PRICES.get, _ZERO, _ONE)
 
 
 def _price_ok(text: str | None) -> bool:
     return text is None or PRICES.get(text) is not None
 
 
-def _text_price(text: str | None) -> Decimal | None:
+def text_price(text: str | None) -> Decimal | None:
     return None if text is None else PRICES.get(text)
 
 
@@ -787,20 +790,20 @@ class PriceChangeFrame(MarketFrame, tag="price_change", kw_only=True):
     timestamp: str | int
 
     def vet(self) -> bool:
-        prices, digits = PRICES.values, _SIZE_DIGITS
+        # The compiled check accepts nearly every frame; the rest (a price
+        # seen for the first time, an integer time) are checked here.
+        return bookcore.vet_changes(self.price_changes, self.timestamp) or (
+            self._vet_fully()
+        )
+
+    def _vet_fully(self) -> bool:
         for change in self.price_changes:
-            # Known prices first: a dict lookup, where most changes end; and
-            # plain_size's commonest case inlined. This runs for most of the
-            # stream.
-            bid, ask, size = change.best_bid, change.best_ask, change.size
+            bid, ask = change.best_bid, change.best_ask
             if not (
-                (change.price in prices or _price_ok(change.price))
-                and (bid is None or bid in prices or _price_ok(bid))
-                and (ask is None or ask in prices or _price_ok(ask))
-                and (
-                    (size.isascii() and size.isdigit() and len(size) <= digits)
-                    or plain_size(size)
-                )
+                _price_ok(change.price)
+                and _price_ok(bid)
+                and _price_ok(ask)
+                and plain_size(change.size)
             ):
                 return False
         return _timestamp_ok(self.timestamp)
@@ -813,8 +816,8 @@ class PriceChangeFrame(MarketFrame, tag="price_change", kw_only=True):
                 Decimal(c.size),
                 _SIDES[c.side],
                 c.hash,
-                _text_price(c.best_bid),
-                _text_price(c.best_ask),
+                text_price(c.best_bid),
+                text_price(c.best_ask),
             )  # fmt: skip
             for c in self.price_changes
         )
@@ -846,20 +849,12 @@ class BookFrame(MarketFrame, tag="book", kw_only=True):
         return size if size is not None else self.minimum_order_size
 
     def vet(self) -> bool:
-        prices, digits = PRICES.values, _SIZE_DIGITS
         for levels in (self.bids, self.asks):
-            for level in levels:
-                # As in PriceChangeFrame.vet: known prices and plain integer
-                # sizes without a call.
-                price, size = level.price, level.size
-                if not (
-                    (price in prices or _price_ok(price))
-                    and (
-                        (size.isascii() and size.isdigit() and len(size) <= digits)
-                        or plain_size(size)
-                    )
-                ):
-                    return False
+            # As in PriceChangeFrame.vet: the compiled check first.
+            if not bookcore.vet_levels(levels) and not all(
+                _price_ok(level.price) and plain_size(level.size) for level in levels
+            ):
+                return False
         tick, min_size = self.tick, self.min_size
         return (
             (tick is None or _text_number(tick) is not None)
@@ -873,7 +868,7 @@ class BookFrame(MarketFrame, tag="book", kw_only=True):
         return (
             _text_number(self.tick),
             _text_number(self.min_size),
-            _text_price(self.last_trade_price),
+            text_price(self.last_trade_price),
         )
 
     def levels(self, side: tuple[RawLevel, ...]) -> tuple[PriceLevel, ...]:
@@ -936,7 +931,7 @@ class BestBidAskFrame(MarketFrame, tag="best_bid_ask", kw_only=True):
 
     def event(self) -> BestBidAskEvent:
         return BestBidAskEvent(
-            self.asset_id, self.market, _text_price(self.best_bid), _text_price(self.best_ask),
+            self.asset_id, self.market, text_price(self.best_bid), text_price(self.best_ask),
             _text_number(self.spread), _fast_timestamp(self.timestamp),
         )  # fmt: skip
 
@@ -992,6 +987,11 @@ def market_frames(raw: str | bytes | bytearray) -> list[MarketFrame] | None:
     try:
         if raw[:1] != "[":
             frame = _FAST_ONE.decode(raw)
+            # A price change, most of the stream, vetted without the call.
+            if type(frame) is PriceChangeFrame and bookcore.vet_changes(
+                frame.price_changes, frame.timestamp
+            ):
+                return [frame]
             return [frame] if frame.vet() else None
         frames: list[MarketFrame] = _FAST_MANY.decode(raw)
     except _DEFER:

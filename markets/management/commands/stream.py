@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from markets.stream.runner import RunnerSettings, StreamRunner
+from polybot.polymarket import bookcore
 from polybot.polymarket.config import VenueConfig
 
 
@@ -26,5 +27,11 @@ class Command(BaseCommand):
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, runner.stop)
         self.stdout.write(f"stream: market channel at {config.ws_url}/market")
+        if not bookcore.COMPILED:
+            self.stderr.write(
+                "stream: the compiled book core (polybot/polymarket/_bookcore.c) "
+                "was not built, so the books run on its pure-Python twin: same "
+                "books, several times slower. Install a C compiler and reinstall."
+            )
         await runner.run()
         self.stdout.write("stream: stopped cleanly")

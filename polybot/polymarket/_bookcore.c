@@ -1,0 +1,623 @@
+/* The stream's hot loop, compiled: vetting the fast path's text frames and
+ * applying them to a book's sides.
+ *
+ * Every function here has a pure-Python twin in bookcore_py.py, which is the
+ * reference: tests/polymarket/test_bookcore.py holds the two to the same
+ * answers, and bookcore.py falls back to the twin when this module was not
+ * built (no C compiler at install time).
+ *
+ * The vetting functions only ever *accept* early: a 0 means "not sure", and
+ * the caller then runs the full Python check. So this file never has to
+ * reproduce a rejection rule exactly, only accept a subset of what Python
+ * accepts.
+ *
+ * The data stay Python objects (msgspec structs, str, Decimal, dict), so the
+ * books read the same whichever implementation filled them.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* Must match parsing._SIZE_DIGITS / _SIZE_DECIMALS (a test checks). */
+#define SIZE_DIGITS 15
+#define SIZE_DECIMALS 12
+/* A venue time as it usually comes: up to 13 ASCII digits (ms since epoch). */
+#define TIME_DIGITS 13
+
+/* Set once by configure(): the cache of vetted prices (text -> Decimal),
+ * the function that vets and caches a price the dict lacks, and 0 and 1. */
+static PyObject *prices = NULL;
+static PyObject *price_of = NULL;
+static PyObject *zero = NULL;
+static PyObject *one = NULL;
+
+static PyObject *s_price, *s_size, *s_side, *s_best_bid, *s_best_ask;
+static PyObject *s_asset_id, *s_levels, *s_best, *s_ascending, *s_buy;
+
+/* ---- vetting ----------------------------------------------------------- */
+
+/* parsing.plain_size: ASCII digits and at most one dot, at least one digit,
+ * at most SIZE_DIGITS before the dot and SIZE_DECIMALS after it. */
+static int
+plain_size(PyObject *text)
+{
+    if (!PyUnicode_CheckExact(text) || !PyUnicode_IS_ASCII(text))
+        return 0;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const Py_UCS1 *s = PyUnicode_1BYTE_DATA(text);
+    Py_ssize_t whole = 0, decimals = 0;
+    int dot = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS1 c = s[i];
+        if (c >= '0' && c <= '9') {
+            if (dot)
+                decimals++;
+            else
+                whole++;
+        }
+        else if (c == '.' && !dot)
+            dot = 1;
+        else
+            return 0;
+    }
+    return whole + decimals > 0 && whole <= SIZE_DIGITS && decimals <= SIZE_DECIMALS;
+}
+
+/* A vetted size is zero exactly when only zeros and the dot remain. */
+static int
+size_is_zero(PyObject *text)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const Py_UCS1 *s = PyUnicode_1BYTE_DATA(text);
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (s[i] != '0' && s[i] != '.')
+            return 0;
+    return 1;
+}
+
+static int
+timestamp_plain(PyObject *value)
+{
+    if (!PyUnicode_CheckExact(value) || !PyUnicode_IS_ASCII(value))
+        return 0;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(value);
+    const Py_UCS1 *s = PyUnicode_1BYTE_DATA(value);
+    if (n < 1 || n > TIME_DIGITS)
+        return 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* 1 if the price text is one already vetted (in the cache), 0 if not known
+ * here, -1 on error. */
+static int
+known_price(PyObject *text)
+{
+    if (!PyUnicode_CheckExact(text))
+        return 0;
+    PyObject *value = PyDict_GetItemWithError(prices, text);
+    if (value == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    return 1;
+}
+
+/* 1 if None or a known price. */
+static int
+known_price_or_none(PyObject *text)
+{
+    return text == Py_None ? 1 : known_price(text);
+}
+
+/* Reads one attribute; fills *out with a new reference. */
+#define GET(obj, name, out)                            \
+    do {                                               \
+        (out) = PyObject_GetAttr((obj), (name));       \
+        if ((out) == NULL)                             \
+            goto error;                                \
+    } while (0)
+
+static int
+configured(void)
+{
+    if (prices == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "_bookcore.configure() was not called");
+        return 0;
+    }
+    return 1;
+}
+
+PyDoc_STRVAR(vet_changes_doc,
+"vet_changes(changes, timestamp) -> bool\n\n"
+"True when every change of a price_change frame has known prices and a\n"
+"plain size and the time is plain digits; False means: check in Python.");
+
+static PyObject *
+vet_changes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyTuple_CheckExact(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "vet_changes(changes: tuple, timestamp)");
+        return NULL;
+    }
+    if (!configured())
+        return NULL;
+    if (!timestamp_plain(args[1]))
+        Py_RETURN_FALSE;
+    PyObject *changes = args[0];
+    Py_ssize_t n = PyTuple_GET_SIZE(changes);
+    PyObject *price = NULL, *bid = NULL, *ask = NULL, *size = NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *change = PyTuple_GET_ITEM(changes, i);
+        GET(change, s_price, price);
+        GET(change, s_best_bid, bid);
+        GET(change, s_best_ask, ask);
+        GET(change, s_size, size);
+        int ok_price = known_price(price);
+        int ok_bid = ok_price > 0 ? known_price_or_none(bid) : ok_price;
+        int ok_ask = ok_bid > 0 ? known_price_or_none(ask) : ok_bid;
+        int ok = ok_ask > 0 && plain_size(size);
+        Py_CLEAR(price);
+        Py_CLEAR(bid);
+        Py_CLEAR(ask);
+        Py_CLEAR(size);
+        if (ok_ask < 0)
+            return NULL;
+        if (!ok)
+            Py_RETURN_FALSE;
+    }
+    Py_RETURN_TRUE;
+error:
+    Py_XDECREF(price);
+    Py_XDECREF(bid);
+    Py_XDECREF(ask);
+    Py_XDECREF(size);
+    return NULL;
+}
+
+PyDoc_STRVAR(vet_levels_doc,
+"vet_levels(levels) -> bool\n\n"
+"True when every level of a book snapshot side has a known price and a\n"
+"plain size; False means: check in Python.");
+
+static PyObject *
+vet_levels(PyObject *module, PyObject *levels)
+{
+    if (!PyTuple_CheckExact(levels)) {
+        PyErr_SetString(PyExc_TypeError, "vet_levels(levels: tuple)");
+        return NULL;
+    }
+    if (!configured())
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(levels);
+    PyObject *price = NULL, *size = NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *level = PyTuple_GET_ITEM(levels, i);
+        GET(level, s_price, price);
+        GET(level, s_size, size);
+        int known = known_price(price);
+        int ok = known > 0 && plain_size(size);
+        Py_CLEAR(price);
+        Py_CLEAR(size);
+        if (known < 0)
+            return NULL;
+        if (!ok)
+            Py_RETURN_FALSE;
+    }
+    Py_RETURN_TRUE;
+error:
+    Py_XDECREF(price);
+    Py_XDECREF(size);
+    return NULL;
+}
+
+/* ---- applying ---------------------------------------------------------- */
+
+/* The Decimal of a vetted price text: the cache, else price_of (a vetted
+ * price the full cache no longer keeps). New reference. */
+static PyObject *
+price_value(PyObject *text)
+{
+    PyObject *value = PyDict_GetItemWithError(prices, text);
+    if (value != NULL)
+        return Py_NewRef(value);
+    if (PyErr_Occurred())
+        return NULL;
+    value = PyObject_CallOneArg(price_of, text);
+    if (value == Py_None) {
+        Py_DECREF(value);
+        PyErr_Format(PyExc_ValueError, "unvetted price %R", text);
+        return NULL;
+    }
+    return value;
+}
+
+/* 1 if a is better than b on this side (higher bid, lower ask). */
+static int
+better(PyObject *a, PyObject *b, int is_bid)
+{
+    return PyObject_RichCompareBool(a, b, is_bid ? Py_GT : Py_LT);
+}
+
+/* The best price left in levels (None when empty). New reference. */
+static PyObject *
+extreme(PyObject *levels, int is_bid)
+{
+    Py_ssize_t pos = 0;
+    PyObject *key, *value, *best = Py_None;
+    while (PyDict_Next(levels, &pos, &key, &value)) {
+        if (best == Py_None)
+            best = key;
+        else {
+            int b = better(key, best, is_bid);
+            if (b < 0)
+                return NULL;
+            if (b)
+                best = key;
+        }
+    }
+    return Py_NewRef(best);
+}
+
+/* One side of the book, read from a _BookSide for the length of a call:
+ * its levels dict (borrowed from the side) and best (new reference). */
+typedef struct {
+    PyObject *side;
+    PyObject *levels;
+    PyObject *best;
+    int is_bid;
+    int order_changed;
+    int best_changed;
+} Side;
+
+static int
+side_open(Side *s, PyObject *side, int is_bid)
+{
+    s->side = side;
+    s->is_bid = is_bid;
+    s->order_changed = s->best_changed = 0;
+    s->best = NULL;
+    s->levels = PyObject_GetAttr(side, s_levels);
+    if (s->levels == NULL)
+        return -1;
+    /* The side keeps its own reference: borrowing is safe for the call. */
+    Py_DECREF(s->levels);
+    if (!PyDict_CheckExact(s->levels)) {
+        PyErr_SetString(PyExc_TypeError, "a book side's levels must be a dict");
+        return -1;
+    }
+    s->best = PyObject_GetAttr(side, s_best);
+    return s->best == NULL ? -1 : 0;
+}
+
+/* Writes back what changed; releases best. */
+static int
+side_close(Side *s)
+{
+    int rc = 0;
+    if (s->best_changed && PyObject_SetAttr(s->side, s_best, s->best) < 0)
+        rc = -1;
+    if (s->order_changed && PyObject_SetAttr(s->side, s_ascending, Py_None) < 0)
+        rc = -1;
+    Py_CLEAR(s->best);
+    return rc;
+}
+
+static void
+side_set_best(Side *s, PyObject *best)
+{
+    Py_SETREF(s->best, best);
+    s->best_changed = 1;
+}
+
+/* _BookSide.put for a non-zero size; the level keeps its first key. */
+static int
+side_put(Side *s, PyObject *price, PyObject *size)
+{
+    int present = PyDict_Contains(s->levels, price);
+    if (present < 0)
+        return -1;
+    if (!present) {
+        s->order_changed = 1;
+        int b = s->best == Py_None ? 1 : better(price, s->best, s->is_bid);
+        if (b < 0)
+            return -1;
+        if (b)
+            side_set_best(s, Py_NewRef(price));
+    }
+    return PyDict_SetItem(s->levels, price, size);
+}
+
+/* _BookSide.drop. */
+static int
+side_drop(Side *s, PyObject *price)
+{
+    int present = PyDict_Contains(s->levels, price);
+    if (present <= 0)
+        return present;
+    if (PyDict_DelItem(s->levels, price) < 0)
+        return -1;
+    s->order_changed = 1;
+    int was_best = s->best == Py_None ? 0 : PyObject_RichCompareBool(price, s->best, Py_EQ);
+    if (was_best < 0)
+        return -1;
+    if (was_best) {
+        PyObject *best = extreme(s->levels, s->is_bid);
+        if (best == NULL)
+            return -1;
+        side_set_best(s, best);
+    }
+    return 0;
+}
+
+/* The venue's top agrees with ours: a venue bid of 0 (ask of 1) means an
+ * empty side. 1 yes, 0 no, -1 error. */
+static int
+top_agrees(PyObject *venue, PyObject *ours, PyObject *empty_word, int is_bid)
+{
+    if (venue == Py_None)
+        return 1;
+    int real = PyObject_RichCompareBool(venue, empty_word, is_bid ? Py_GT : Py_LT);
+    if (real <= 0)
+        return real < 0 ? -1 : ours == Py_None;
+    if (ours == Py_None)
+        return 0;
+    return PyObject_RichCompareBool(ours, venue, Py_EQ);
+}
+
+PyDoc_STRVAR(apply_changes_doc,
+"apply_changes(changes, bids, asks) -> bool\n\n"
+"OrderBook.apply_frame_changes' loop: sets each vetted change on its side,\n"
+"then True when the last change's venue top is ours and the book is not\n"
+"crossed; False when the caller must reconcile.");
+
+static PyObject *
+apply_changes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyTuple_CheckExact(args[0]) || PyTuple_GET_SIZE(args[0]) == 0) {
+        PyErr_SetString(PyExc_TypeError, "apply_changes(changes: non-empty tuple, bids, asks)");
+        return NULL;
+    }
+    if (!configured())
+        return NULL;
+    PyObject *changes = args[0];
+    Side bids, asks;
+    bids.best = asks.best = NULL;
+    PyObject *side = NULL, *text = NULL, *price = NULL, *size = NULL;
+    PyObject *venue_bid = NULL, *venue_ask = NULL;
+    PyObject *result = NULL;
+    if (side_open(&bids, args[1], 1) < 0 || side_open(&asks, args[2], 0) < 0)
+        goto done;
+    Py_ssize_t n = PyTuple_GET_SIZE(changes);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *change = PyTuple_GET_ITEM(changes, i);
+        if ((side = PyObject_GetAttr(change, s_side)) == NULL
+            || (text = PyObject_GetAttr(change, s_price)) == NULL
+            || (size = PyObject_GetAttr(change, s_size)) == NULL
+            || (price = price_value(text)) == NULL)
+            goto done;
+        int buy = PyUnicode_Compare(side, s_buy) == 0;
+        if (buy == 0 && PyErr_Occurred())
+            goto done;
+        Side *s = buy ? &bids : &asks;
+        if (!PyUnicode_CheckExact(size) || !PyUnicode_IS_ASCII(size)) {
+            PyErr_SetString(PyExc_ValueError, "unvetted size");
+            goto done;
+        }
+        int rc = size_is_zero(size) ? side_drop(s, price) : side_put(s, price, size);
+        if (rc < 0)
+            goto done;
+        Py_CLEAR(side);
+        Py_CLEAR(text);
+        Py_CLEAR(size);
+        Py_CLEAR(price);
+    }
+    PyObject *last = PyTuple_GET_ITEM(changes, n - 1);
+    GET(last, s_best_bid, text);
+    if (text != Py_None && (venue_bid = price_value(text)) == NULL)
+        goto done;
+    Py_CLEAR(text);
+    GET(last, s_best_ask, text);
+    if (text != Py_None && (venue_ask = price_value(text)) == NULL)
+        goto done;
+    Py_CLEAR(text);
+    int agrees = top_agrees(venue_bid ? venue_bid : Py_None, bids.best, zero, 1);
+    if (agrees > 0)
+        agrees = top_agrees(venue_ask ? venue_ask : Py_None, asks.best, one, 0);
+    if (agrees > 0 && bids.best != Py_None && asks.best != Py_None)
+        agrees = PyObject_RichCompareBool(bids.best, asks.best, Py_LT);
+    if (agrees >= 0)
+        result = PyBool_FromLong(agrees);
+    goto done;
+error:
+done:
+    Py_XDECREF(side);
+    Py_XDECREF(text);
+    Py_XDECREF(size);
+    Py_XDECREF(price);
+    Py_XDECREF(venue_bid);
+    Py_XDECREF(venue_ask);
+    /* Write back even after an error: the dicts already hold the changes
+     * made so far, and best/order must describe them. */
+    if (bids.best != NULL && side_close(&bids) < 0)
+        Py_CLEAR(result);
+    if (asks.best != NULL && side_close(&asks) < 0)
+        Py_CLEAR(result);
+    return result;
+}
+
+PyDoc_STRVAR(load_levels_doc,
+"load_levels(side, levels) -> bool\n\n"
+"_BookSide.load_text for a snapshot whose prices do not repeat: replaces\n"
+"the side's levels (zero sizes dropped), best and order. False, with the\n"
+"side untouched, when a price repeats (the caller adds them up).");
+
+static PyObject *
+load_levels(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyTuple_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "load_levels(side, levels: tuple, is_bid)");
+        return NULL;
+    }
+    if (!configured())
+        return NULL;
+    PyObject *side = args[0], *raw = args[1];
+    int is_bid = PyObject_IsTrue(args[2]);
+    if (is_bid < 0)
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(raw);
+    PyObject *levels = PyDict_New();
+    PyObject *text = NULL, *size = NULL, *price = NULL, *best = NULL;
+    PyObject *result = NULL;
+    int repeated = 0, any_zero = 0;
+    if (levels == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n && !repeated; i++) {
+        PyObject *level = PyTuple_GET_ITEM(raw, i);
+        GET(level, s_price, text);
+        GET(level, s_size, size);
+        if ((price = price_value(text)) == NULL)
+            goto error;
+        if (!PyUnicode_CheckExact(size) || !PyUnicode_IS_ASCII(size)) {
+            PyErr_SetString(PyExc_ValueError, "unvetted size");
+            goto error;
+        }
+        /* A repeat adds no key. (Not "the value found is another object":
+         * CPython shares one-character strings, so two levels of "5" are
+         * one object.) */
+        Py_ssize_t before = PyDict_GET_SIZE(levels);
+        if (PyDict_SetDefault(levels, price, size) == NULL)
+            goto error;
+        repeated = PyDict_GET_SIZE(levels) == before;
+        any_zero |= size_is_zero(size);
+        Py_CLEAR(text);
+        Py_CLEAR(size);
+        Py_CLEAR(price);
+    }
+    if (repeated) {
+        Py_DECREF(levels);
+        Py_RETURN_FALSE;
+    }
+    if (any_zero) {
+        /* Rare: the venue lists no empty levels. Drop them in a second pass. */
+        PyObject *keys = PyDict_Keys(levels);
+        if (keys == NULL)
+            goto error;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys); i++) {
+            PyObject *key = PyList_GET_ITEM(keys, i);
+            if (size_is_zero(PyDict_GetItem(levels, key)) && PyDict_DelItem(levels, key) < 0) {
+                Py_DECREF(keys);
+                goto error;
+            }
+        }
+        Py_DECREF(keys);
+    }
+    if ((best = extreme(levels, is_bid)) == NULL)
+        goto error;
+    if (PyObject_SetAttr(side, s_levels, levels) == 0
+        && PyObject_SetAttr(side, s_ascending, Py_None) == 0
+        && PyObject_SetAttr(side, s_best, best) == 0)
+        result = Py_NewRef(Py_True);
+error:
+    Py_XDECREF(text);
+    Py_XDECREF(size);
+    Py_XDECREF(price);
+    Py_XDECREF(best);
+    Py_DECREF(levels);
+    return result;
+}
+
+PyDoc_STRVAR(one_asset_doc,
+"one_asset(changes) -> str | None\n\n"
+"The asset id when every change is of one token, else None.");
+
+static PyObject *
+one_asset(PyObject *module, PyObject *changes)
+{
+    if (!PyTuple_CheckExact(changes)) {
+        PyErr_SetString(PyExc_TypeError, "one_asset(changes: tuple)");
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(changes);
+    if (n == 0)
+        Py_RETURN_NONE;
+    PyObject *first = PyObject_GetAttr(PyTuple_GET_ITEM(changes, 0), s_asset_id);
+    if (first == NULL)
+        return NULL;
+    for (Py_ssize_t i = 1; i < n; i++) {
+        PyObject *other = PyObject_GetAttr(PyTuple_GET_ITEM(changes, i), s_asset_id);
+        if (other == NULL) {
+            Py_DECREF(first);
+            return NULL;
+        }
+        int same = PyObject_RichCompareBool(first, other, Py_EQ);
+        Py_DECREF(other);
+        if (same <= 0) {
+            Py_DECREF(first);
+            if (same < 0)
+                return NULL;
+            Py_RETURN_NONE;
+        }
+    }
+    return first;
+}
+
+PyDoc_STRVAR(configure_doc,
+"configure(prices, price_of, zero, one)\n\n"
+"The vetted-price cache (a dict: text -> Decimal), the function that vets\n"
+"and caches a price text (None when invalid), and Decimal 0 and 1.");
+
+static PyObject *
+configure(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyDict_CheckExact(args[0]) || !PyCallable_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "configure(prices: dict, price_of, zero, one)");
+        return NULL;
+    }
+    Py_XSETREF(prices, Py_NewRef(args[0]));
+    Py_XSETREF(price_of, Py_NewRef(args[1]));
+    Py_XSETREF(zero, Py_NewRef(args[2]));
+    Py_XSETREF(one, Py_NewRef(args[3]));
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"configure", (PyCFunction)(void (*)(void))configure, METH_FASTCALL, configure_doc},
+    {"vet_changes", (PyCFunction)(void (*)(void))vet_changes, METH_FASTCALL, vet_changes_doc},
+    {"vet_levels", vet_levels, METH_O, vet_levels_doc},
+    {"apply_changes", (PyCFunction)(void (*)(void))apply_changes, METH_FASTCALL, apply_changes_doc},
+    {"load_levels", (PyCFunction)(void (*)(void))load_levels, METH_FASTCALL, load_levels_doc},
+    {"one_asset", one_asset, METH_O, one_asset_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "_bookcore",
+    "The stream's hot loop, compiled (see bookcore.py).", -1, methods,
+};
+
+PyMODINIT_FUNC
+PyInit__bookcore(void)
+{
+#define INTERN(var, text) \
+    if ((var = PyUnicode_InternFromString(text)) == NULL) return NULL
+    INTERN(s_price, "price");
+    INTERN(s_size, "size");
+    INTERN(s_side, "side");
+    INTERN(s_best_bid, "best_bid");
+    INTERN(s_best_ask, "best_ask");
+    INTERN(s_asset_id, "asset_id");
+    INTERN(s_levels, "levels");
+    INTERN(s_best, "best");
+    INTERN(s_ascending, "_ascending");
+    INTERN(s_buy, "BUY");
+#undef INTERN
+    PyObject *module = PyModule_Create(&module_def);
+    if (module == NULL)
+        return NULL;
+    if (PyModule_AddIntConstant(module, "SIZE_DIGITS", SIZE_DIGITS) < 0
+        || PyModule_AddIntConstant(module, "SIZE_DECIMALS", SIZE_DECIMALS) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}

@@ -1,0 +1,29 @@
+"""The stream's hot loop: vetting the fast path's text frames and applying
+them to a book's sides (``parsing.PriceChangeFrame.vet``,
+``OrderBook.apply_frame_changes``, ``_BookSide.load_text``).
+
+Compiled (``_bookcore.c``, built by ``pip install`` when a C compiler is
+there) or, failing that, its pure-Python twin (``bookcore_py``): the same
+books either way; ``COMPILED`` says which one runs. The stream logs it at
+start, since the compiled one is several times faster.
+"""
+
+from __future__ import annotations
+
+try:
+    from polybot.polymarket import _bookcore as _core  # type: ignore[attr-defined]
+
+    COMPILED = True
+except ImportError:  # no compiler at install time
+    from polybot.polymarket import bookcore_py as _core
+
+    COMPILED = False
+
+configure = _core.configure
+vet_changes = _core.vet_changes
+vet_levels = _core.vet_levels
+apply_changes = _core.apply_changes
+load_levels = _core.load_levels
+one_asset = _core.one_asset
+SIZE_DIGITS: int = _core.SIZE_DIGITS
+SIZE_DECIMALS: int = _core.SIZE_DECIMALS

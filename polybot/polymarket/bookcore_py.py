@@ -1,0 +1,132 @@
+"""The pure-Python twin of ``_bookcore.c``: the reference for what each
+function does, and the implementation used when the C module was not built.
+``tests/polymarket/test_bookcore.py`` holds the two to the same answers.
+
+The vetting functions accept early only: ``False`` means "not sure" and the
+caller runs the full check (``parsing``). Applying trusts what was vetted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+# Must match parsing._SIZE_DIGITS / _SIZE_DECIMALS (a test checks).
+SIZE_DIGITS = 15
+SIZE_DECIMALS = 12
+_TIME_DIGITS = 13
+
+_prices: dict[str, Decimal] = {}
+_price_of: Callable[[str], Decimal | None] = _prices.get
+_zero = Decimal(0)
+_one = Decimal(1)
+
+
+def configure(
+    prices: dict[str, Decimal],
+    price_of: Callable[[str], Decimal | None],
+    zero: Decimal,
+    one: Decimal,
+) -> None:
+    """The vetted-price cache (text → Decimal), the function that vets and
+    caches a price text (None when invalid), and Decimal 0 and 1."""
+    global _prices, _price_of, _zero, _one
+    _prices, _price_of, _zero, _one = prices, price_of, zero, one
+
+
+def _plain_size(text: object) -> bool:
+    if type(text) is not str or not text.isascii():
+        return False
+    whole, dot, decimals = text.partition(".")
+    digits = whole + decimals
+    return (
+        (digits.isdigit() if digits else False)
+        and "." not in decimals
+        and len(whole) <= SIZE_DIGITS
+        and len(decimals) <= SIZE_DECIMALS
+    )
+
+
+def _known(text: object) -> bool:
+    return type(text) is str and text in _prices
+
+
+def vet_changes(changes: tuple[Any, ...], timestamp: object) -> bool:
+    if not (
+        type(timestamp) is str
+        and timestamp.isascii()
+        and timestamp.isdigit()
+        and len(timestamp) <= _TIME_DIGITS
+    ):
+        return False
+    for change in changes:
+        bid, ask = change.best_bid, change.best_ask
+        if not (
+            _known(change.price)
+            and (bid is None or _known(bid))
+            and (ask is None or _known(ask))
+            and _plain_size(change.size)
+        ):
+            return False
+    return True
+
+
+def vet_levels(levels: tuple[Any, ...]) -> bool:
+    return all(_known(level.price) and _plain_size(level.size) for level in levels)
+
+
+def _price_value(text: str) -> Decimal:
+    price = _prices.get(text)
+    if price is None:  # vetted, but beyond what the cache keeps
+        price = _price_of(text)
+        if price is None:
+            raise ValueError(f"unvetted price {text!r}")
+    return price
+
+
+def _is_zero(size: str) -> bool:
+    # Vetted: plain digits and a dot, zero when nothing else remains.
+    return not size.strip("0.")
+
+
+def apply_changes(changes: tuple[Any, ...], bids: Any, asks: Any) -> bool:
+    for change in changes:
+        side = bids if change.side == "BUY" else asks
+        price, size = _price_value(change.price), change.size
+        if _is_zero(size):
+            side.drop(price)
+        else:
+            side.put(price, size)
+    last = changes[-1]
+    bid = None if last.best_bid is None else _price_value(last.best_bid)
+    ask = None if last.best_ask is None else _price_value(last.best_ask)
+    ours_bid, ours_ask = bids.best, asks.best
+    return (
+        (bid is None or (ours_bid == bid if bid > _zero else ours_bid is None))
+        and (ask is None or (ours_ask == ask if ask < _one else ours_ask is None))
+        and (ours_bid is None or ours_ask is None or ours_bid < ours_ask)
+    )
+
+
+def load_levels(side: Any, levels: tuple[Any, ...], is_bid: bool) -> bool:
+    found: dict[Decimal, str] = {}
+    for level in levels:
+        price = _price_value(level.price)
+        if price in found:
+            return False  # a repeat: the caller adds them up
+        found[price] = level.size
+    side.levels = {p: size for p, size in found.items() if not _is_zero(size)}
+    side._ascending = None
+    side.best = (max if is_bid else min)(side.levels, default=None)
+    return True
+
+
+def one_asset(changes: tuple[Any, ...]) -> str | None:
+    if not changes:
+        return None
+    asset_id = changes[0].asset_id
+    for change in changes:
+        if change.asset_id != asset_id:
+            return None
+    return asset_id

@@ -1,0 +1,207 @@
+"""The compiled hot loop (``_bookcore.c``) and its pure-Python twin
+(``bookcore_py``) give the same answers and leave the same book sides,
+whatever the frames hold. The twin is the reference; the C module is what
+runs wherever ``pip install`` found a compiler."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from polybot.polymarket import bookcore, bookcore_py
+from polybot.polymarket.book import _BookSide
+from polybot.polymarket.parsing import (
+    _ONE,
+    _SIZE_DECIMALS,
+    _SIZE_DIGITS,
+    _ZERO,
+    PRICES,
+    RawChange,
+    RawLevel,
+)
+
+try:
+    from polybot.polymarket import _bookcore
+except ImportError:  # not built here: only the twin is tested
+    _bookcore = None
+
+bookcore_py.configure(PRICES.values, PRICES.get, _ZERO, _ONE)
+compiled = pytest.mark.skipif(_bookcore is None, reason="_bookcore.c not built")
+
+# Prices vetted before the test (in the cache) and ones never seen, which
+# the vetting must leave to Python; "0.5"/"0.50" are one price.
+KNOWN = ("0", "0.4", "0.45", "0.5", "0.50", "0.55", "0.6", "1")
+for text in KNOWN:
+    PRICES.get(text)
+UNSEEN = ("0.4444444", "2", "abc", "", " 0.5", "0.5\u0660")
+SIZES = ("0", "0.00", ".", "10", "10.5", "007", ".5", "5.", "1e3", "1.2.3", "",
+         "-5", "+5", " 5", "5\u0665", "\u00b2", "123456789012345",
+         "1234567890123456", "0.123456789012", "0.1234567890123")  # fmt: skip
+TIMES = ("1764000000000", "1764000001", "17640000000001", "", "-1", "1.5", 17640)
+
+
+def raw_change(
+    asset: str, price: str, size: str, side: str, bid: Any, ask: Any
+) -> RawChange:
+    return RawChange(asset, price, size, side, "0xh", bid, ask)  # type: ignore[arg-type]
+
+
+def changes_of(known_only: bool) -> st.SearchStrategy[tuple[RawChange, ...]]:
+    price = st.sampled_from(KNOWN if known_only else KNOWN + UNSEEN)
+    one = st.builds(
+        raw_change, st.sampled_from(("1", "2")), price,
+        st.sampled_from(SIZES[:7] if known_only else SIZES),
+        st.sampled_from(("BUY", "SELL")), st.one_of(st.none(), price),
+        st.one_of(st.none(), price),
+    )  # fmt: skip
+    return st.lists(one, min_size=1, max_size=5).map(tuple)
+
+
+def sides() -> tuple[_BookSide, _BookSide]:
+    return _BookSide(is_bid=True), _BookSide(is_bid=False)
+
+
+def state(side: _BookSide) -> tuple[Any, ...]:
+    # The key objects too: a level keeps the price text it was created with.
+    return (
+        [(str(p), s) for p, s in side.levels.items()],
+        str(side.best),
+        side._ascending is None,
+    )
+
+
+def test_the_size_limits_are_the_parsers() -> None:
+    assert (bookcore.SIZE_DIGITS, bookcore.SIZE_DECIMALS) == (15, 12)
+    assert (bookcore_py.SIZE_DIGITS, bookcore_py.SIZE_DECIMALS) == (
+        _SIZE_DIGITS,
+        _SIZE_DECIMALS,
+    )
+
+
+def test_the_compiled_core_is_built_in_ci() -> None:
+    # CI installs with a compiler: the stream must run the compiled loop
+    # there, or the benchmark measures the twin.
+    if not os.environ.get("CI"):
+        pytest.skip("only CI promises a compiler")
+    assert bookcore.COMPILED is True
+
+
+@compiled
+@settings(max_examples=300, deadline=None)
+@given(changes_of(known_only=False), st.sampled_from(TIMES))
+def test_vet_changes_agrees_with_the_twin(
+    changes: tuple[RawChange, ...], time: Any
+) -> None:
+    assert _bookcore.vet_changes(changes, time) is bookcore_py.vet_changes(
+        changes, time
+    )
+
+
+@compiled
+@settings(max_examples=200, deadline=None)
+@given(changes_of(known_only=False))
+def test_vet_levels_agrees_with_the_twin(changes: tuple[RawChange, ...]) -> None:
+    levels = tuple(RawLevel(c.price, c.size) for c in changes)
+    assert _bookcore.vet_levels(levels) is bookcore_py.vet_levels(levels)
+
+
+def test_vet_changes_accepts_known_prices_and_plain_sizes_only() -> None:
+    good = raw_change("1", "0.5", "10.25", "BUY", "0.45", None)
+    for core in filter(None, (_bookcore, bookcore_py)):
+        assert core.vet_changes((good,), "1764000000000") is True
+        assert core.vet_changes((good,), 1764000000000) is False  # not text
+        exponent = msgspec.structs.replace(good, size="1e3")
+        assert core.vet_changes((good, exponent), "1764000000000") is False
+        unseen = msgspec.structs.replace(good, best_ask="0.4444444")
+        assert core.vet_changes((unseen,), "1764000000000") is False
+
+
+@compiled
+@settings(max_examples=400, deadline=None)
+@given(st.lists(changes_of(known_only=True), min_size=1, max_size=6))
+def test_apply_changes_leaves_the_sides_the_twin_leaves(
+    batches: list[tuple[RawChange, ...]],
+) -> None:
+    c_bids, c_asks = sides()
+    py_bids, py_asks = sides()
+    for changes in batches:
+        agreed = _bookcore.apply_changes(changes, c_bids, c_asks)
+        assert agreed is bookcore_py.apply_changes(changes, py_bids, py_asks)
+        assert (state(c_bids), state(c_asks)) == (state(py_bids), state(py_asks))
+
+
+@compiled
+@settings(max_examples=300, deadline=None)
+@given(changes_of(known_only=True), st.booleans())
+def test_load_levels_leaves_the_side_the_twin_leaves(
+    changes: tuple[RawChange, ...], is_bid: bool
+) -> None:
+    levels = tuple(RawLevel(c.price, c.size) for c in changes)
+    c_side, py_side = _BookSide(is_bid=is_bid), _BookSide(is_bid=is_bid)
+    c_side.put(Decimal("0.3"), "1")  # replaced, unless a price repeats
+    py_side.put(Decimal("0.3"), "1")
+    assert _bookcore.load_levels(c_side, levels, is_bid) is bookcore_py.load_levels(
+        py_side, levels, is_bid
+    )
+    assert state(c_side) == state(py_side)
+
+
+def test_load_levels_leaves_a_repeated_price_to_the_caller() -> None:
+    # "5" twice is one object in CPython: the repeat is found by the price.
+    levels = (RawLevel("0.5", "5"), RawLevel("0.50", "5"))
+    for core in filter(None, (_bookcore, bookcore_py)):
+        side = _BookSide(is_bid=True)
+        assert core.load_levels(side, levels, True) is False
+        assert side.levels == {}
+
+
+def test_apply_changes_tracks_the_best_price_through_adds_and_removals() -> None:
+    for core in filter(None, (_bookcore, bookcore_py)):
+        bids, asks = sides()
+        batch = (
+            raw_change("1", "0.4", "10", "BUY", None, None),
+            raw_change("1", "0.45", "5", "BUY", None, None),
+            raw_change("1", "0.55", "7", "SELL", None, None),
+            raw_change("1", "0.6", "3", "SELL", "0.45", "0.55"),
+        )
+        assert core.apply_changes(batch, bids, asks) is True
+        assert (bids.best, asks.best) == (Decimal("0.45"), Decimal("0.55"))
+        # The best bid goes: the next one is best, and the venue's top says so.
+        gone = (raw_change("1", "0.45", "0.00", "BUY", "0.4", "0.55"),)
+        assert core.apply_changes(gone, bids, asks) is True
+        assert (bids.best, bids.levels) == (Decimal("0.4"), {Decimal("0.4"): "10"})
+        # The venue says the bid side is empty ("0"): ours is not.
+        assert (
+            core.apply_changes(
+                (raw_change("1", "0.4", "9", "BUY", "0", None),), bids, asks
+            )
+            is False
+        )
+        # A bid at the ask crosses the book.
+        crossed = (raw_change("1", "0.55", "1", "BUY", None, None),)
+        assert core.apply_changes(crossed, bids, asks) is False
+        assert bids.best == Decimal("0.55")
+
+
+def test_apply_changes_rejects_a_price_that_was_never_vetted() -> None:
+    for core in filter(None, (_bookcore, bookcore_py)):
+        bids, asks = sides()
+        with pytest.raises(ValueError, match="unvetted price 'abc'"):
+            core.apply_changes(
+                (raw_change("1", "abc", "1", "BUY", None, None),), bids, asks
+            )
+
+
+def test_one_asset_names_the_token_of_changes_of_one_token_only() -> None:
+    a = raw_change("1", "0.5", "1", "BUY", None, None)
+    b = raw_change("2", "0.5", "1", "BUY", None, None)
+    for core in filter(None, (_bookcore, bookcore_py)):
+        assert core.one_asset((a, a)) == "1"
+        assert core.one_asset((a, b)) is None
+        assert core.one_asset(()) is None
