@@ -16,6 +16,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 
 /* Must match parsing._SIZE_DIGITS / _SIZE_DECIMALS (a test checks). */
 #define SIZE_DIGITS 15
@@ -30,8 +31,77 @@ static PyObject *price_of = NULL;
 static PyObject *zero = NULL;
 static PyObject *one = NULL;
 
-static PyObject *s_price, *s_size, *s_side, *s_best_bid, *s_best_ask;
-static PyObject *s_asset_id, *s_levels, *s_best, *s_ascending, *s_buy;
+static PyObject *s_buy;
+
+/* ---- attributes -------------------------------------------------------- */
+
+/* An attribute read or written where the object's type keeps it: msgspec
+ * struct fields and __slots__ are member descriptors, which store the value
+ * at a fixed offset in the object. Each Attr remembers the last type it saw
+ * (as CPython's own attribute caches do) and reads that type's objects at
+ * the offset, skipping the generic lookup; a type that keeps the attribute
+ * in its __dict__ (an OrderBook) takes PyObject_GetAttr. */
+typedef struct {
+    const char *text;
+    PyObject *name;
+    PyTypeObject *type;  /* the last type seen, held: its address must stay its own */
+    Py_ssize_t offset;   /* -1: that type has no plain object slot for it */
+} Attr;
+
+static Attr change_asset = {"asset_id"}, change_price = {"price"},
+    change_size = {"size"}, change_side = {"side"}, change_hash = {"hash"},
+    change_bid = {"best_bid"}, change_ask = {"best_ask"};
+static Attr level_price = {"price"}, level_size = {"size"};
+static Attr side_levels = {"levels"}, side_best = {"best"}, side_ascending = {"_ascending"};
+static Attr book_market = {"market"}, book_bids = {"_bids"}, book_asks = {"_asks"},
+    book_hash = {"hash"}, book_updated = {"_updated_raw"};
+
+static Attr *const attrs[] = {
+    &change_asset, &change_price, &change_size, &change_side, &change_hash,
+    &change_bid, &change_ask, &level_price, &level_size, &side_levels, &side_best,
+    &side_ascending, &book_market, &book_bids, &book_asks, &book_hash, &book_updated,
+};
+
+static void
+attr_learn(Attr *attr, PyTypeObject *type)
+{
+    Py_XSETREF(attr->type, (PyTypeObject *)Py_NewRef(type));
+    attr->offset = -1;
+    PyObject *descr = _PyType_Lookup(type, attr->name);  /* borrowed */
+    if (descr != NULL && Py_IS_TYPE(descr, &PyMemberDescr_Type)) {
+        PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
+        if (member->type == T_OBJECT_EX && !(member->flags & READONLY))
+            attr->offset = member->offset;
+    }
+}
+
+static inline PyObject **
+attr_slot(PyObject *obj, Attr *attr)
+{
+    if (Py_TYPE(obj) != attr->type)
+        attr_learn(attr, Py_TYPE(obj));
+    return attr->offset < 0 ? NULL : (PyObject **)((char *)obj + attr->offset);
+}
+
+/* New reference, or NULL with an exception set. */
+static inline PyObject *
+attr_get(PyObject *obj, Attr *attr)
+{
+    PyObject **slot = attr_slot(obj, attr);
+    if (slot != NULL && *slot != NULL)
+        return Py_NewRef(*slot);
+    return PyObject_GetAttr(obj, attr->name);
+}
+
+static inline int
+attr_set(PyObject *obj, Attr *attr, PyObject *value)
+{
+    PyObject **slot = attr_slot(obj, attr);
+    if (slot == NULL)
+        return PyObject_SetAttr(obj, attr->name, value);
+    Py_XSETREF(*slot, Py_NewRef(value));
+    return 0;
+}
 
 /* ---- vetting ----------------------------------------------------------- */
 
@@ -110,9 +180,9 @@ known_price_or_none(PyObject *text)
 }
 
 /* Reads one attribute; fills *out with a new reference. */
-#define GET(obj, name, out)                            \
+#define GET(obj, attr, out)                            \
     do {                                               \
-        (out) = PyObject_GetAttr((obj), (name));       \
+        (out) = attr_get((obj), &(attr));              \
         if ((out) == NULL)                             \
             goto error;                                \
     } while (0)
@@ -148,10 +218,10 @@ vet_changes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *price = NULL, *bid = NULL, *ask = NULL, *size = NULL;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *change = PyTuple_GET_ITEM(changes, i);
-        GET(change, s_price, price);
-        GET(change, s_best_bid, bid);
-        GET(change, s_best_ask, ask);
-        GET(change, s_size, size);
+        GET(change, change_price, price);
+        GET(change, change_bid, bid);
+        GET(change, change_ask, ask);
+        GET(change, change_size, size);
         int ok_price = known_price(price);
         int ok_bid = ok_price > 0 ? known_price_or_none(bid) : ok_price;
         int ok_ask = ok_bid > 0 ? known_price_or_none(ask) : ok_bid;
@@ -192,8 +262,8 @@ vet_levels(PyObject *module, PyObject *levels)
     PyObject *price = NULL, *size = NULL;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *level = PyTuple_GET_ITEM(levels, i);
-        GET(level, s_price, price);
-        GET(level, s_size, size);
+        GET(level, level_price, price);
+        GET(level, level_size, size);
         int known = known_price(price);
         int ok = known > 0 && plain_size(size);
         Py_CLEAR(price);
@@ -276,7 +346,7 @@ side_open(Side *s, PyObject *side, int is_bid)
     s->is_bid = is_bid;
     s->order_changed = s->best_changed = 0;
     s->best = NULL;
-    s->levels = PyObject_GetAttr(side, s_levels);
+    s->levels = attr_get(side, &side_levels);
     if (s->levels == NULL)
         return -1;
     /* The side keeps its own reference: borrowing is safe for the call. */
@@ -285,7 +355,7 @@ side_open(Side *s, PyObject *side, int is_bid)
         PyErr_SetString(PyExc_TypeError, "a book side's levels must be a dict");
         return -1;
     }
-    s->best = PyObject_GetAttr(side, s_best);
+    s->best = attr_get(side, &side_best);
     return s->best == NULL ? -1 : 0;
 }
 
@@ -294,9 +364,9 @@ static int
 side_close(Side *s)
 {
     int rc = 0;
-    if (s->best_changed && PyObject_SetAttr(s->side, s_best, s->best) < 0)
+    if (s->best_changed && attr_set(s->side, &side_best, s->best) < 0)
         rc = -1;
-    if (s->order_changed && PyObject_SetAttr(s->side, s_ascending, Py_None) < 0)
+    if (s->order_changed && attr_set(s->side, &side_ascending, Py_None) < 0)
         rc = -1;
     Py_CLEAR(s->best);
     return rc;
@@ -364,35 +434,25 @@ top_agrees(PyObject *venue, PyObject *ours, PyObject *empty_word, int is_bid)
     return PyObject_RichCompareBool(ours, venue, Py_EQ);
 }
 
-PyDoc_STRVAR(apply_changes_doc,
-"apply_changes(changes, bids, asks) -> bool\n\n"
-"OrderBook.apply_frame_changes' loop: sets each vetted change on its side,\n"
-"then True when the last change's venue top is ours and the book is not\n"
-"crossed; False when the caller must reconcile.");
-
-static PyObject *
-apply_changes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+/* Sets each vetted change on its side, then compares the last change's
+ * venue top with ours: 1 agrees and not crossed, 0 the caller must
+ * reconcile, -1 error. */
+static int
+apply_to_sides(PyObject *changes, PyObject *bids_side, PyObject *asks_side)
 {
-    if (nargs != 3 || !PyTuple_CheckExact(args[0]) || PyTuple_GET_SIZE(args[0]) == 0) {
-        PyErr_SetString(PyExc_TypeError, "apply_changes(changes: non-empty tuple, bids, asks)");
-        return NULL;
-    }
-    if (!configured())
-        return NULL;
-    PyObject *changes = args[0];
     Side bids, asks;
     bids.best = asks.best = NULL;
     PyObject *side = NULL, *text = NULL, *price = NULL, *size = NULL;
     PyObject *venue_bid = NULL, *venue_ask = NULL;
-    PyObject *result = NULL;
-    if (side_open(&bids, args[1], 1) < 0 || side_open(&asks, args[2], 0) < 0)
+    int result = -1;
+    if (side_open(&bids, bids_side, 1) < 0 || side_open(&asks, asks_side, 0) < 0)
         goto done;
     Py_ssize_t n = PyTuple_GET_SIZE(changes);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *change = PyTuple_GET_ITEM(changes, i);
-        if ((side = PyObject_GetAttr(change, s_side)) == NULL
-            || (text = PyObject_GetAttr(change, s_price)) == NULL
-            || (size = PyObject_GetAttr(change, s_size)) == NULL
+        if ((side = attr_get(change, &change_side)) == NULL
+            || (text = attr_get(change, &change_price)) == NULL
+            || (size = attr_get(change, &change_size)) == NULL
             || (price = price_value(text)) == NULL)
             goto done;
         int buy = PyUnicode_Compare(side, s_buy) == 0;
@@ -412,11 +472,11 @@ apply_changes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_CLEAR(price);
     }
     PyObject *last = PyTuple_GET_ITEM(changes, n - 1);
-    GET(last, s_best_bid, text);
+    GET(last, change_bid, text);
     if (text != Py_None && (venue_bid = price_value(text)) == NULL)
         goto done;
     Py_CLEAR(text);
-    GET(last, s_best_ask, text);
+    GET(last, change_ask, text);
     if (text != Py_None && (venue_ask = price_value(text)) == NULL)
         goto done;
     Py_CLEAR(text);
@@ -425,8 +485,7 @@ apply_changes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         agrees = top_agrees(venue_ask ? venue_ask : Py_None, asks.best, one, 0);
     if (agrees > 0 && bids.best != Py_None && asks.best != Py_None)
         agrees = PyObject_RichCompareBool(bids.best, asks.best, Py_LT);
-    if (agrees >= 0)
-        result = PyBool_FromLong(agrees);
+    result = agrees;
     goto done;
 error:
 done:
@@ -439,9 +498,117 @@ done:
     /* Write back even after an error: the dicts already hold the changes
      * made so far, and best/order must describe them. */
     if (bids.best != NULL && side_close(&bids) < 0)
-        Py_CLEAR(result);
+        result = -1;
     if (asks.best != NULL && side_close(&asks) < 0)
-        Py_CLEAR(result);
+        result = -1;
+    return result;
+}
+
+PyDoc_STRVAR(apply_changes_doc,
+"apply_changes(changes, bids, asks) -> bool\n\n"
+"Sets each vetted change on its side, then True when the last change's\n"
+"venue top is ours and the book is not crossed; False when the caller must\n"
+"reconcile.");
+
+static PyObject *
+apply_changes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyTuple_CheckExact(args[0]) || PyTuple_GET_SIZE(args[0]) == 0) {
+        PyErr_SetString(PyExc_TypeError, "apply_changes(changes: non-empty tuple, bids, asks)");
+        return NULL;
+    }
+    if (!configured())
+        return NULL;
+    int agrees = apply_to_sides(args[0], args[1], args[2]);
+    return agrees < 0 ? NULL : PyBool_FromLong(agrees);
+}
+
+/* The asset id when every change is of one token, else None; NULL on error.
+ * New reference. */
+static PyObject *
+only_asset(PyObject *changes)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(changes);
+    if (n == 0)
+        Py_RETURN_NONE;
+    PyObject *first = attr_get(PyTuple_GET_ITEM(changes, 0), &change_asset);
+    if (first == NULL)
+        return NULL;
+    for (Py_ssize_t i = 1; i < n; i++) {
+        PyObject *other = attr_get(PyTuple_GET_ITEM(changes, i), &change_asset);
+        if (other == NULL) {
+            Py_DECREF(first);
+            return NULL;
+        }
+        int same = PyObject_RichCompareBool(first, other, Py_EQ);
+        Py_DECREF(other);
+        if (same <= 0) {
+            Py_DECREF(first);
+            if (same < 0)
+                return NULL;
+            Py_RETURN_NONE;
+        }
+    }
+    return first;
+}
+
+PyDoc_STRVAR(apply_price_change_doc,
+"apply_price_change(books, changes, timestamp) -> tuple | OrderBook | None\n\n"
+"BookRegistry.apply_frame for a vetted price_change frame whose changes\n"
+"are all of one token with a book (and its market) already: applies them\n"
+"and notes the last change's hash and the time. Returns (asset_id,) when\n"
+"the venue's top agrees, the book when the caller must reconcile, and None,\n"
+"with nothing changed, for any other frame (the caller's general path).");
+
+static PyObject *
+apply_price_change(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyDict_CheckExact(args[0]) || !PyTuple_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "apply_price_change(books: dict, changes: tuple, timestamp)");
+        return NULL;
+    }
+    if (!configured())
+        return NULL;
+    PyObject *changes = args[1];
+    PyObject *asset_id = only_asset(changes);
+    PyObject *market = NULL, *bids = NULL, *asks = NULL, *hash = NULL, *result = NULL;
+    if (asset_id == NULL || asset_id == Py_None)
+        return asset_id;
+    PyObject *book = PyDict_GetItemWithError(args[0], asset_id);  /* borrowed */
+    if (book == NULL) {
+        if (!PyErr_Occurred())
+            result = Py_NewRef(Py_None);
+        goto done;
+    }
+    Py_INCREF(book);
+    GET(book, book_market, market);
+    int has_market = PyObject_IsTrue(market);
+    if (has_market <= 0) {
+        if (has_market == 0)
+            result = Py_NewRef(Py_None);
+        goto done;
+    }
+    GET(book, book_bids, bids);
+    GET(book, book_asks, asks);
+    GET(PyTuple_GET_ITEM(changes, PyTuple_GET_SIZE(changes) - 1), change_hash, hash);
+    int has_hash = PyObject_IsTrue(hash);
+    if (has_hash < 0 || (has_hash && attr_set(book, &book_hash, hash) < 0)
+        || attr_set(book, &book_updated, args[2]) < 0)
+        goto done;
+    int agrees = apply_to_sides(changes, bids, asks);
+    if (agrees > 0)
+        result = PyTuple_Pack(1, asset_id);
+    else if (agrees == 0)
+        result = Py_NewRef(book);
+    goto done;
+error:
+done:
+    Py_XDECREF(book);
+    Py_XDECREF(market);
+    Py_XDECREF(bids);
+    Py_XDECREF(asks);
+    Py_XDECREF(hash);
+    Py_DECREF(asset_id);
     return result;
 }
 
@@ -473,8 +640,8 @@ load_levels(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     for (Py_ssize_t i = 0; i < n && !repeated; i++) {
         PyObject *level = PyTuple_GET_ITEM(raw, i);
-        GET(level, s_price, text);
-        GET(level, s_size, size);
+        GET(level, level_price, text);
+        GET(level, level_size, size);
         if ((price = price_value(text)) == NULL)
             goto error;
         if (!PyUnicode_CheckExact(size) || !PyUnicode_IS_ASCII(size)) {
@@ -513,9 +680,9 @@ load_levels(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     if ((best = extreme(levels, is_bid)) == NULL)
         goto error;
-    if (PyObject_SetAttr(side, s_levels, levels) == 0
-        && PyObject_SetAttr(side, s_ascending, Py_None) == 0
-        && PyObject_SetAttr(side, s_best, best) == 0)
+    if (attr_set(side, &side_levels, levels) == 0
+        && attr_set(side, &side_ascending, Py_None) == 0
+        && attr_set(side, &side_best, best) == 0)
         result = Py_NewRef(Py_True);
 error:
     Py_XDECREF(text);
@@ -537,28 +704,7 @@ one_asset(PyObject *module, PyObject *changes)
         PyErr_SetString(PyExc_TypeError, "one_asset(changes: tuple)");
         return NULL;
     }
-    Py_ssize_t n = PyTuple_GET_SIZE(changes);
-    if (n == 0)
-        Py_RETURN_NONE;
-    PyObject *first = PyObject_GetAttr(PyTuple_GET_ITEM(changes, 0), s_asset_id);
-    if (first == NULL)
-        return NULL;
-    for (Py_ssize_t i = 1; i < n; i++) {
-        PyObject *other = PyObject_GetAttr(PyTuple_GET_ITEM(changes, i), s_asset_id);
-        if (other == NULL) {
-            Py_DECREF(first);
-            return NULL;
-        }
-        int same = PyObject_RichCompareBool(first, other, Py_EQ);
-        Py_DECREF(other);
-        if (same <= 0) {
-            Py_DECREF(first);
-            if (same < 0)
-                return NULL;
-            Py_RETURN_NONE;
-        }
-    }
-    return first;
+    return only_asset(changes);
 }
 
 PyDoc_STRVAR(configure_doc,
@@ -585,6 +731,7 @@ static PyMethodDef methods[] = {
     {"vet_changes", (PyCFunction)(void (*)(void))vet_changes, METH_FASTCALL, vet_changes_doc},
     {"vet_levels", vet_levels, METH_O, vet_levels_doc},
     {"apply_changes", (PyCFunction)(void (*)(void))apply_changes, METH_FASTCALL, apply_changes_doc},
+    {"apply_price_change", (PyCFunction)(void (*)(void))apply_price_change, METH_FASTCALL, apply_price_change_doc},
     {"load_levels", (PyCFunction)(void (*)(void))load_levels, METH_FASTCALL, load_levels_doc},
     {"one_asset", one_asset, METH_O, one_asset_doc},
     {NULL, NULL, 0, NULL},
@@ -598,19 +745,11 @@ static struct PyModuleDef module_def = {
 PyMODINIT_FUNC
 PyInit__bookcore(void)
 {
-#define INTERN(var, text) \
-    if ((var = PyUnicode_InternFromString(text)) == NULL) return NULL
-    INTERN(s_price, "price");
-    INTERN(s_size, "size");
-    INTERN(s_side, "side");
-    INTERN(s_best_bid, "best_bid");
-    INTERN(s_best_ask, "best_ask");
-    INTERN(s_asset_id, "asset_id");
-    INTERN(s_levels, "levels");
-    INTERN(s_best, "best");
-    INTERN(s_ascending, "_ascending");
-    INTERN(s_buy, "BUY");
-#undef INTERN
+    if ((s_buy = PyUnicode_InternFromString("BUY")) == NULL)
+        return NULL;
+    for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
+        if ((attrs[i]->name = PyUnicode_InternFromString(attrs[i]->text)) == NULL)
+            return NULL;
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL)
         return NULL;

@@ -403,20 +403,20 @@ class OrderBook:
     ) -> bool:
         """``apply_price_changes`` for the fast path's text: changes all of
         this token, vetted (``PriceChangeFrame.vet``). Sizes stay text until
-        read. Returns ``trusted`` afterwards."""
+        read. Returns ``trusted`` afterwards. (``bookcore.apply_price_change``
+        does the same for a book that has its market.)"""
         last = changes[-1]
         if last.hash:
             self.hash = last.hash
         self._updated_raw = timestamp
-        # Sets the levels, then whether the venue's top is ours and the book
-        # is not crossed, as after nearly every message.
         if not bookcore.apply_changes(changes, self._bids, self._asks):
             self._venue_top_differs(last)
         return self.trusted
 
     def _venue_top_differs(self, last: RawChange) -> None:
-        """After ``bookcore.apply_changes`` found the venue's top (of the
-        last change) not ours, or the book crossed."""
+        """After the fast path applied a price change (``bookcore``) and
+        found the venue's top (of the last change) not ours, or the book
+        crossed."""
         self._reconcile(
             text_price(last.best_bid), text_price(last.best_ask), "price_change"
         )
@@ -661,19 +661,18 @@ class BookRegistry:
         last trade. Returns the asset ids it touched."""
         if type(frame) is PriceChangeFrame:
             changes = frame.price_changes
+            # Most of the stream: changes of one token with a book, applied
+            # by the compiled core.
+            done = bookcore.apply_price_change(self._books, changes, frame.timestamp)
+            if type(done) is tuple:
+                return done
+            if done is not None:  # applied, but the venue's top differs
+                done._venue_top_differs(changes[-1])
+                return (done.asset_id,)
             asset_id = bookcore.one_asset(changes)
-            if asset_id is not None:
-                book = self._books.get(asset_id)
-                if book is None or not book.market:
-                    book = self.book(asset_id, frame.market)
-                # OrderBook.apply_frame_changes, inlined: this runs for most
-                # of the stream.
-                last = changes[-1]
-                if last.hash:
-                    book.hash = last.hash
-                book._updated_raw = frame.timestamp
-                if not bookcore.apply_changes(changes, book._bids, book._asks):
-                    book._venue_top_differs(last)
+            if asset_id is not None:  # a token without a book (or market) yet
+                book = self.book(asset_id, frame.market)
+                book.apply_frame_changes(changes, frame.timestamp)
                 return (asset_id,)
         elif isinstance(frame, BookFrame):
             self.book(frame.asset_id, frame.market).apply_book_frame(frame)

@@ -1,6 +1,6 @@
 """The stream's hot loop: vetting the fast path's text frames and applying
 them to a book's sides (``parsing.PriceChangeFrame.vet``,
-``OrderBook.apply_frame_changes``, ``_BookSide.load_text``).
+``BookRegistry.apply_frame``, ``_BookSide.load_text``).
 
 Compiled (``_bookcore.c``, built by ``pip install`` when a C compiler is
 there) or, failing that, its pure-Python twin (``bookcore_py``): the same
@@ -23,6 +23,7 @@ configure = _core.configure
 vet_changes = _core.vet_changes
 vet_levels = _core.vet_levels
 apply_changes = _core.apply_changes
+apply_price_change = _core.apply_price_change
 load_levels = _core.load_levels
 one_asset = _core.one_asset
 SIZE_DIGITS: int = _core.SIZE_DIGITS

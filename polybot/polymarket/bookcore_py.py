@@ -109,6 +109,24 @@ def apply_changes(changes: tuple[Any, ...], bids: Any, asks: Any) -> bool:
     )
 
 
+def apply_price_change(
+    books: dict[str, Any], changes: tuple[Any, ...], timestamp: object
+) -> tuple[str] | Any | None:
+    asset_id = one_asset(changes)
+    if asset_id is None:
+        return None
+    book = books.get(asset_id)
+    if book is None or not book.market:
+        return None
+    last = changes[-1]
+    if last.hash:
+        book.hash = last.hash
+    book._updated_raw = timestamp
+    if apply_changes(changes, book._bids, book._asks):
+        return (asset_id,)
+    return book
+
+
 def load_levels(side: Any, levels: tuple[Any, ...], is_bid: bool) -> bool:
     found: dict[Decimal, str] = {}
     for level in levels:

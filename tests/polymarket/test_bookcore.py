@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from polybot.polymarket import bookcore, bookcore_py
-from polybot.polymarket.book import _BookSide
+from polybot.polymarket.book import OrderBook, _BookSide
 from polybot.polymarket.parsing import (
     _ONE,
     _SIZE_DECIMALS,
@@ -205,3 +205,42 @@ def test_one_asset_names_the_token_of_changes_of_one_token_only() -> None:
         assert core.one_asset((a, a)) == "1"
         assert core.one_asset((a, b)) is None
         assert core.one_asset(()) is None
+
+
+def book_state(book: OrderBook) -> tuple[Any, ...]:
+    return (state(book._bids), state(book._asks), book.hash, book._updated_raw)
+
+
+def outcome(done: Any) -> Any:
+    # The book itself is not comparable across the two registries.
+    return done.asset_id if isinstance(done, OrderBook) else done
+
+
+@compiled
+@settings(max_examples=300, deadline=None)
+@given(st.lists(changes_of(known_only=True), min_size=1, max_size=6))
+def test_apply_price_change_leaves_the_books_the_twin_leaves(
+    batches: list[tuple[RawChange, ...]],
+) -> None:
+    # Token "1" has a book with its market, "2" none: the caller's path.
+    c_books = {"1": OrderBook("1", "0xm")}
+    py_books = {"1": OrderBook("1", "0xm")}
+    for n, changes in enumerate(batches):
+        time = str(1764000000000 + n)
+        c_done = _bookcore.apply_price_change(c_books, changes, time)
+        py_done = bookcore_py.apply_price_change(py_books, changes, time)
+        assert outcome(c_done) == outcome(py_done)
+        assert book_state(c_books["1"]) == book_state(py_books["1"])
+
+
+def test_apply_price_change_leaves_a_book_without_its_market_to_the_caller() -> None:
+    change = raw_change("1", "0.5", "1", "BUY", None, None)
+    for core in filter(None, (_bookcore, bookcore_py)):
+        books = {"1": OrderBook("1")}
+        assert core.apply_price_change(books, (change,), "1") is None
+        assert core.apply_price_change({}, (change,), "1") is None
+        assert books["1"]._bids.levels == {}
+        books["1"].market = "0xm"
+        assert core.apply_price_change(books, (change,), "1") == ("1",)
+        assert (books["1"].hash, books["1"]._updated_raw) == ("0xh", "1")
+        assert books["1"]._bids.levels == {Decimal("0.5"): "1"}
