@@ -8,7 +8,9 @@ for reference only.
 
 The pipeline is the stream process's own (``StreamRunner.on_event``): the
 parser's fast path hands vetted text frames, which the books apply as they
-are (``BookRegistry.apply_frame``); other frames go through typed events.
+are (``BookRegistry.apply_frame``, through the compiled ``bookcore`` where
+it was built); other frames go through typed events. Trades are queued for
+the recent-trades lists, which the flush writes along with the books.
 
 Messages are generated from a simulated venue book per token, so every
 ``price_change`` carries the venue's true best bid/ask and the books stay
@@ -129,6 +131,7 @@ async def ingest(
     from markets.stream.publisher import BookPublisher
     from orders.paper.resting import RestingPaperOrders
     from polybot.polymarket.book import BookRegistry
+    from polybot.polymarket.models import LastTradePriceEvent
     from polybot.polymarket.parsing import (
         LastTradePriceFrame,
         MarketFrame,
@@ -147,14 +150,17 @@ async def ingest(
     paper = RestingPaperOrders(books)
 
     async def on_item(item: object) -> None:
-        # StreamRunner.on_event and _on_frame, less the trade list's Redis
-        # write: the event a trade needs is built, the paper orders asked.
+        # StreamRunner.on_event and _on_frame: a trade queued for the trade
+        # list (the flush writes it), the paper orders asked, the books set.
         if isinstance(item, MarketFrame):
-            event = item.event() if isinstance(item, LastTradePriceFrame) else None
+            if isinstance(item, LastTradePriceFrame):
+                publisher.trade(item.asset_id, item)
             if paper.watches(item):
-                paper.on_event(event or item.event())
+                paper.on_event(item.event())
             publisher.mark(books.apply_frame(item))
         else:
+            if isinstance(item, LastTradePriceEvent):
+                publisher.trade(item.asset_id, item)
             paper.on_event(item)  # type: ignore[arg-type]
             publisher.mark(books.apply(item))  # type: ignore[arg-type]
 
@@ -167,11 +173,11 @@ async def ingest(
         for item in parse_market_items(raw, stats):
             await on_item(item)
         # The stream's publisher is a task on the same loop: its rendering
-        # takes turns with ingest and its Redis round trips overlap it, as
-        # the stream's websocket reads give the loop a turn at every frame.
-        # So while a flush runs, ingest gives the loop a turn per message;
-        # otherwise the timer is read every few messages (the stream never
-        # reads the clock per message).
+        # takes turns with ingest and its Redis round trips overlap it. While
+        # a flush runs, ingest gives the loop a turn per message (the most
+        # the stream's websocket could: its recv() yields only when no frame
+        # is queued); otherwise the timer is read every few messages (the
+        # stream never reads the clock per message).
         if flushing is not None:
             if flushing.done():
                 flushing.result()
@@ -185,6 +191,7 @@ async def ingest(
         await flushing
     await publisher.flush()
     elapsed = time.perf_counter() - started
+    await publisher.aclose()
     untrusted = sum(1 for b in books if not b.trusted)
     return elapsed, publisher.pushed, untrusted, stats
 
@@ -222,8 +229,11 @@ def main() -> None:
             ingest(messages, args.interval, viewed)
         )
         ingest_rate = max(ingest_rate, len(messages) / elapsed)
+    from polybot.polymarket import bookcore
+
     print(
-        f"messages: {len(messages):,} over {args.tokens} tokens (book / price_change 1-5 / last_trade_price)"
+        f"messages: {len(messages):,} over {args.tokens} tokens (book / price_change 1-5 / last_trade_price); "
+        f"book core: {'compiled' if bookcore.COMPILED else 'pure-Python twin (no C compiler at install)'}"
     )
     print(f"parse only (msgspec.json.decode, untyped): {parse_rate:12,.0f} msg/s")
     print(f"  for reference, json.loads:               {json_rate:12,.0f} msg/s")

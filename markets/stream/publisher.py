@@ -13,33 +13,63 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from asgiref.sync import sync_to_async
-from django.core.cache import cache
-
-from markets.live import BOOK_TTL_SECONDS, DEPTH_LEVELS, BookView, book_view_key
+from markets.live import (
+    DEPTH_LEVELS,
+    RECENT_TRADES_KEEP,
+    BookView,
+    LiveWriter,
+    trade_entry,
+)
 from polybot.lib.aio import wait_for_event
 from polybot.lib.time import utc_now
 from polybot.polymarket.book import BookRegistry, OrderBook
-from polybot.polymarket.models import Side
+from polybot.polymarket.models import LastTradePriceEvent, Side
+from polybot.polymarket.parsing import LastTradePriceFrame, frame_timestamp
 from polybot.realtime import market_group
 
 logger = logging.getLogger(__name__)
 Renderer = Callable[[BookView], str]
+# A last trade as the stream has it: the fast path's frame or the event.
+Trade = LastTradePriceFrame | LastTradePriceEvent
 _SEND_CONCURRENCY = 32
+# Module constants: enum member lookups are slow on 3.11.
+_BIDS, _ASKS = Side.BUY, Side.SELL
+
+
+def trade_entry_of(trade: Trade) -> bytes:
+    """A trade as the recent-trades list keeps it (``trade_entry``): a
+    vetted frame's texts as they came, an event's values as text."""
+    if isinstance(trade, LastTradePriceFrame):
+        at = trade.timestamp
+        if not (type(at) is int or at.isdigit()):  # vetted, but not plain digits
+            at = frame_timestamp(at).isoformat()
+        return trade_entry(trade.price, trade.size, trade.side or "", at)
+    side = trade.side.value if trade.side else ""
+    return trade_entry(
+        str(trade.price), str(trade.size), side, trade.timestamp.isoformat()
+    )
 
 
 def book_view_of(book: OrderBook, *, updated_at: str | None = None) -> BookView:
     """The view of one book; ``updated_at`` defaults to now (a flush passes
     one time for all the books it writes)."""
-    bids, asks = book.top(Side.BUY, DEPTH_LEVELS), book.top(Side.SELL, DEPTH_LEVELS)
+    bids, asks = book.top(_BIDS, DEPTH_LEVELS), book.top(_ASKS, DEPTH_LEVELS)
+    best_bid = bids[0][0] if bids else None
+    best_ask = asks[0][0] if asks else None
+    # The mid and spread from the tops just read (the book's own properties
+    # would look the best prices up again): the same prices, the same sums.
+    if best_bid is None or best_ask is None:
+        midpoint = spread = None
+    else:
+        midpoint, spread = (best_bid + best_ask) / 2, best_ask - best_bid
     return BookView(
         token_id=book.asset_id,
         bids=bids,
         asks=asks,
-        best_bid=bids[0][0] if bids else None,
-        best_ask=asks[0][0] if asks else None,
-        midpoint=book.midpoint,
-        spread=book.spread,
+        best_bid=best_bid,
+        best_ask=best_ask,
+        midpoint=midpoint,
+        spread=spread,
         last_trade_price=book.last_trade_price,
         tick_size=book.tick_size,
         trusted=book.trusted,
@@ -67,11 +97,30 @@ class BookPublisher:
         self.viewed: set[str] | None = None
         self.published = 0
         self.pushed = 0
+        # Writes the views and trades from this loop, with no thread hop.
+        self.writer = LiveWriter()
+        # Trades since the last flush, oldest first, per token: written with
+        # the books, not one Redis round trip per trade in the message loop.
+        self._trades: dict[str, list[Trade]] = {}
 
     def mark(self, asset_ids: Iterable[str]) -> None:
         self._dirty.update(asset_ids)
 
+    def trade(self, asset_id: str, trade: Trade) -> None:
+        """Queue a trade for the token's recent-trades list. Only the last
+        ``RECENT_TRADES_KEEP`` of a token are ever shown, so no more are kept
+        (a flush that keeps failing cannot grow this)."""
+        pending = self._trades.get(asset_id)
+        if pending is None:
+            self._trades[asset_id] = [trade]
+            return
+        pending.append(trade)
+        if len(pending) >= 2 * RECENT_TRADES_KEEP:
+            del pending[:-RECENT_TRADES_KEEP]
+
     async def flush(self) -> int:
+        if self._trades:
+            await self._flush_trades()
         if not self._dirty:
             return 0
         dirty, self._dirty = self._dirty, set()
@@ -84,7 +133,7 @@ class BookPublisher:
         if not views:
             return 0
         try:
-            await sync_to_async(_cache_views, thread_sensitive=False)(views)
+            await self.writer.set_many(views)
         except Exception:
             # Keep them dirty: the next flush writes them again.
             self._dirty |= dirty
@@ -112,19 +161,35 @@ class BookPublisher:
         self.published += len(views)
         return len(views)
 
+    async def _flush_trades(self) -> None:
+        trades, self._trades = self._trades, {}
+        try:
+            await self.writer.add_trades(
+                {
+                    asset_id: [trade_entry_of(t) for t in queued[-RECENT_TRADES_KEEP:]]
+                    for asset_id, queued in trades.items()
+                }
+            )
+        except Exception:
+            # Keep them, before any that came since, for the next flush.
+            for asset_id, queued in trades.items():
+                for trade in self._trades.pop(asset_id, []):
+                    queued.append(trade)
+                self._trades[asset_id] = queued[-RECENT_TRADES_KEEP:]
+            raise
+
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.flush()
-            except (
-                Exception
-            ):  # a Redis blip must not end the stream; the next flush retries
-                logger.exception("book publish failed")
-            await wait_for_event(stop, self.interval)
+        try:
+            while not stop.is_set():
+                try:
+                    await self.flush()
+                except Exception:
+                    # A Redis blip must not end the stream; the next flush retries.
+                    logger.exception("book publish failed")
+                await wait_for_event(stop, self.interval)
+        finally:
+            await self.aclose()
 
-
-def _cache_views(views: list[BookView]) -> None:
-    cache.set_many(
-        {book_view_key(v.token_id): v.to_json() for v in views},
-        timeout=BOOK_TTL_SECONDS,
-    )
+    async def aclose(self) -> None:
+        """Close the cache connection (``run`` does when it stops)."""
+        await self.writer.aclose()

@@ -23,7 +23,7 @@ from django.db import close_old_connections
 
 from markets import services
 from markets.fragments import TokenMeta, book_fragment_html
-from markets.live import BookView, RecentTrade, recent_trade_add
+from markets.live import BookView
 from markets.recorder import BookRecorder
 from markets.stream.interest import token_meta, tokens_of_interest, viewed_tokens
 from markets.stream.publisher import BookPublisher, book_view_of
@@ -106,7 +106,7 @@ class StreamRunner:
         self, event: MarketEvent | MarketFrame | StreamReconnected
     ) -> None:
         if isinstance(event, MarketFrame):
-            await self._on_frame(event)
+            self._on_frame(event)
             return
         if isinstance(event, StreamReconnected):
             # Books stay untrusted until the fresh snapshot the resubscribe brings.
@@ -120,7 +120,7 @@ class StreamRunner:
         # on_event would end the whole stream, and both are recoverable — the
         # trade list refills and the catalogue sync re-reads resolutions.
         if isinstance(event, LastTradePriceEvent):
-            await self._record_trade(event)
+            self.publisher.trade(event.asset_id, event)
         elif isinstance(event, MarketResolvedEvent):
             await self._resolve(event)
         try:
@@ -129,18 +129,17 @@ class StreamRunner:
             logger.exception("resting paper orders could not take an event")
         self.publisher.mark(self.books.apply(event))
 
-    async def _on_frame(self, frame: MarketFrame) -> None:
+    def _on_frame(self, frame: MarketFrame) -> None:
         """What ``on_event`` does with an event, for a vetted frame of the
         parser's fast path: applied to the books as it is, and typed only
-        for a side effect that needs the event (the trade list, resting
-        paper orders on that token), so most messages never build one."""
-        event: MarketEvent | None = None
+        for resting paper orders on that token, so most messages never build
+        an event. (A trade is queued as it is; the publisher's flush types
+        the ones the trade list keeps.)"""
         if isinstance(frame, LastTradePriceFrame):
-            event = frame.event()
-            await self._record_trade(event)
+            self.publisher.trade(frame.asset_id, frame)
         try:
             if self.paper.watches(frame):
-                self.paper.on_event(event or frame.event())
+                self.paper.on_event(frame.event())
         except Exception:
             logger.exception("resting paper orders could not take an event")
         self.publisher.mark(self.books.apply_frame(frame))
@@ -218,16 +217,6 @@ class StreamRunner:
                 len(added),
                 len(removed),
             )
-
-    async def _record_trade(self, event: LastTradePriceEvent) -> None:
-        side = event.side.value if event.side else ""
-        trade = RecentTrade(event.price, event.size, side, event.timestamp.isoformat())
-        try:
-            await sync_to_async(recent_trade_add, thread_sensitive=False)(
-                event.asset_id, trade
-            )
-        except Exception:
-            logger.exception("could not record a trade of %s", event.asset_id)
 
     async def _resolve(self, event: MarketResolvedEvent) -> None:
         try:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from channels.layers import get_channel_layer
 
 from markets import services
-from markets.live import book_view_get
+from markets.live import (
+    RECENT_TRADES_KEEP,
+    RecentTrade,
+    book_view_get,
+    recent_trades_get,
+)
 from markets.models import Market, MarketSnapshot, Outcome
 from markets.stream.interest import (
     VIEWED_KEY,
@@ -23,6 +30,7 @@ from markets.stream.snapshots import snapshots_record
 from polybot.lib.redis import redis_client
 from polybot.polymarket.book import BookRegistry
 from polybot.polymarket.models import BookEvent, BookSnapshot, PriceLevel
+from polybot.polymarket.parsing import parse_market_items
 from polybot.realtime import market_group
 from tests.factories.markets import MarketFactory, OutcomeFactory
 from tests.factories.orders import OrderFactory
@@ -127,6 +135,7 @@ async def test_the_publisher_coalesces_updates_into_one_push_and_one_cached_view
         True,
     )
     assert await publisher.flush() == 0  # nothing changed since
+    await publisher.aclose()
 
 
 @pytest.mark.django_db
@@ -189,6 +198,7 @@ async def test_the_publisher_caches_every_book_but_pushes_only_viewed_ones() -> 
     assert (await layer.receive(watched))["html"] == "111"
     assert book_view_get("222") is not None
     assert publisher.pushed == 1
+    await publisher.aclose()
 
 
 def test_a_pushed_book_carries_only_what_the_stream_knows_for_the_rest_of_the_page() -> (
@@ -213,3 +223,82 @@ def test_a_pushed_book_carries_only_what_the_stream_knows_for_the_rest_of_the_pa
     assert "ticket-option-price-111" not in html
     assert 'data-mid-buy="" data-mid-buy-text="Mid —"' in html
     assert 'data-ask="" data-ask-text="Ask —"' in html
+
+
+def _trade_frame(token: str, price: str, size: str, ms: int) -> Any:
+    [frame] = parse_market_items(
+        json.dumps(
+            {
+                "event_type": "last_trade_price",
+                "asset_id": token,
+                "market": "0xm",
+                "price": price,
+                "side": "SELL",
+                "size": size,
+                "fee_rate_bps": "0",
+                "timestamp": str(ms),
+            }
+        )  # fmt: skip
+    )
+    return frame
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_publisher_writes_queued_trades_newest_first_at_its_flush() -> None:
+    redis_client().delete("polybot:live:trades:888")
+    publisher = BookPublisher(
+        BookRegistry(), channel_layer=None, render=str, interval=0.1
+    )
+    publisher.trade("888", _trade_frame("888", "0.61", "12.5", 1764000000000))
+    publisher.trade("888", _trade_frame("888", "0.62", "3", 1764000001500))
+    assert recent_trades_get("888") == []  # nothing written until the flush
+    await publisher.flush()
+    assert recent_trades_get("888") == [
+        RecentTrade(D("0.62"), D("3"), "SELL", "2025-11-24T16:00:01.500000+00:00"),
+        RecentTrade(D("0.61"), D("12.5"), "SELL", "2025-11-24T16:00:00+00:00"),
+    ]
+    await publisher.flush()  # nothing queued since: nothing written twice
+    assert len(recent_trades_get("888")) == 2
+    await publisher.aclose()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_publisher_keeps_only_the_trades_the_list_shows() -> None:
+    redis_client().delete("polybot:live:trades:889")
+    publisher = BookPublisher(
+        BookRegistry(), channel_layer=None, render=str, interval=0.1
+    )
+    for n in range(3 * RECENT_TRADES_KEEP):
+        publisher.trade("889", _trade_frame("889", "0.5", str(n + 1), 1764000000000))
+    assert len(publisher._trades["889"]) < 2 * RECENT_TRADES_KEEP
+    await publisher.flush()
+    sizes = [t.size for t in recent_trades_get("889", limit=100)]
+    assert sizes == [
+        D(n) for n in range(3 * RECENT_TRADES_KEEP, 2 * RECENT_TRADES_KEEP, -1)
+    ]
+    await publisher.aclose()
+
+
+class _FailingWrites:
+    async def add_trades(self, trades: Any) -> None:
+        raise ConnectionError("redis is restarting")
+
+    async def aclose(self) -> None:
+        pass
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_trades_a_failed_flush_could_not_write_are_written_by_the_next() -> None:
+    redis_client().delete("polybot:live:trades:890")
+    publisher = BookPublisher(
+        BookRegistry(), channel_layer=None, render=str, interval=0.1
+    )
+    working, publisher.writer = publisher.writer, _FailingWrites()  # type: ignore[assignment]
+    publisher.trade("890", _trade_frame("890", "0.5", "1", 1764000000000))
+    with pytest.raises(ConnectionError):
+        await publisher.flush()
+    publisher.trade("890", _trade_frame("890", "0.5", "2", 1764000000000))
+    publisher.writer = working
+    await publisher.flush()
+    assert [t.size for t in recent_trades_get("890")] == [D("2"), D("1")]
+    await publisher.aclose()
