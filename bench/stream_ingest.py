@@ -28,6 +28,7 @@ import random
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import msgspec
 from _django import setup
@@ -149,20 +150,21 @@ async def ingest(
     # Nothing rests on these tokens, as on most of the stream's.
     paper = RestingPaperOrders(books)
 
-    async def on_item(item: object) -> None:
-        # StreamRunner.on_event and _on_frame: a trade queued for the trade
-        # list (the flush writes it), the paper orders asked, the books set.
-        if isinstance(item, MarketFrame):
-            if isinstance(item, LastTradePriceFrame):
-                publisher.trade(item.asset_id, item)
-            if paper.watches(item):
-                paper.on_event(item.event())
-            publisher.mark(books.apply_frame(item))
-        else:
-            if isinstance(item, LastTradePriceEvent):
-                publisher.trade(item.asset_id, item)
-            paper.on_event(item)  # type: ignore[arg-type]
-            publisher.mark(books.apply(item))  # type: ignore[arg-type]
+    def on_frame(frame: MarketFrame) -> None:
+        # StreamRunner.on_frame: a trade queued for the trade list (the flush
+        # writes it), the paper orders asked, the books set.
+        if isinstance(frame, LastTradePriceFrame):
+            publisher.trade(frame.asset_id, frame)
+        if paper.watches(frame):
+            paper.on_event(frame.event())
+        publisher.mark(books.apply_frame(frame))
+
+    async def on_event(event: Any) -> None:
+        # StreamRunner.on_event, for what the fast path leaves to the typed one.
+        if isinstance(event, LastTradePriceEvent):
+            publisher.trade(event.asset_id, event)
+        paper.on_event(event)
+        publisher.mark(books.apply(event))
 
     # As the stream does: every frame is counted (parsed, skipped) per connection.
     stats = ParseStats()
@@ -170,8 +172,12 @@ async def ingest(
     started = time.perf_counter()
     next_flush = started + interval
     for count, raw in enumerate(messages):
+        # As the stream's websocket loop delivers them (MarketStream).
         for item in parse_market_items(raw, stats):
-            await on_item(item)
+            if isinstance(item, MarketFrame):
+                on_frame(item)
+            else:
+                await on_event(item)
         # The stream's publisher is a task on the same loop: its rendering
         # takes turns with ingest and its Redis round trips overlap it. While
         # a flush runs, ingest gives the loop a turn per message (the most

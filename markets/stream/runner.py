@@ -89,7 +89,7 @@ class StreamRunner:
         self.market_stream = MarketStream(
             config, on_event=self.on_event, settings=runner_settings.stream,
             on_raw=None if self.recorder is None else self.recorder.record,
-            frames=True,
+            on_frame=self.on_frame,
         )  # fmt: skip
         # Resting paper orders, filled by this stream's market events.
         self.paper = RestingPaperOrders(
@@ -102,12 +102,7 @@ class StreamRunner:
         )  # fmt: skip
         self.stop_event = asyncio.Event()
 
-    async def on_event(
-        self, event: MarketEvent | MarketFrame | StreamReconnected
-    ) -> None:
-        if isinstance(event, MarketFrame):
-            self._on_frame(event)
-            return
+    async def on_event(self, event: MarketEvent | StreamReconnected) -> None:
         if isinstance(event, StreamReconnected):
             # Books stay untrusted until the fresh snapshot the resubscribe brings.
             self.books.mark_all_untrusted(
@@ -129,12 +124,13 @@ class StreamRunner:
             logger.exception("resting paper orders could not take an event")
         self.publisher.mark(self.books.apply(event))
 
-    def _on_frame(self, frame: MarketFrame) -> None:
+    def on_frame(self, frame: MarketFrame) -> None:
         """What ``on_event`` does with an event, for a vetted frame of the
-        parser's fast path: applied to the books as it is, and typed only
-        for resting paper orders on that token, so most messages never build
-        an event. (A trade is queued as it is; the publisher's flush types
-        the ones the trade list keeps.)"""
+        parser's fast path (most of the stream; called, not awaited):
+        applied to the books as it is, and typed only for resting paper
+        orders on that token, so most messages never build an event. (A
+        trade is queued as it is; the publisher's flush types the ones the
+        trade list keeps.)"""
         if isinstance(frame, LastTradePriceFrame):
             self.publisher.trade(frame.asset_id, frame)
         try:

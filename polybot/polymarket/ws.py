@@ -74,10 +74,9 @@ logger = logging.getLogger(__name__)
 #: The documented per-connection ceiling we keep to; more assets open more shards.
 MAX_ASSETS_PER_CONNECTION = 200
 
-MarketHandler = Callable[
-    [MarketEvent | MarketFrame | StreamReconnected], Awaitable[None]
-]
+MarketHandler = Callable[[MarketEvent | StreamReconnected], Awaitable[None]]
 RawHandler = Callable[[str], None]
+FrameHandler = Callable[[MarketFrame], None]
 UserHandler = Callable[[UserEvent | StreamReconnected], Awaitable[None]]
 
 _E = TypeVar("_E")
@@ -163,6 +162,8 @@ class _Stream(ABC, Generic[_E]):
         self._config = config
         self._on_event = on_event
         self._on_raw = on_raw
+        # The market stream's handler of fast-path frames (MarketStream).
+        self._on_frame: FrameHandler | None = None
         self._rand = rand
         self._shards: list[_Shard[_E]] = []
         self._shard_ids = itertools.count()
@@ -444,8 +445,12 @@ class _Shard(Generic[_E]):
             stream.counters.messages += 1
             if stream._on_raw is not None:
                 self._call_on_raw(stream._on_raw, raw)
+            on_frame = stream._on_frame
             for event in self._parse(raw):
-                await stream._on_event(event)
+                if on_frame is not None and isinstance(event, MarketFrame):
+                    on_frame(event)
+                else:
+                    await stream._on_event(event)
             # Time spent in on_event is not venue silence: frames may be
             # queued behind it, and they must not be mistaken for staleness.
             idle_since = loop.time()
@@ -512,9 +517,10 @@ class MarketStream(_Stream[MarketEvent]):
     parsed/skipped objects, ``counters`` connections and frames. ``rand``
     (uniform in [0, 1)) jitters the reconnect backoff. ``on_raw`` sees every
     data frame's text before parsing (see the module docstring). With
-    ``frames``, what the parser's fast path takes arrives as vetted
+    ``on_frame``, what the parser's fast path takes arrives there as vetted
     ``MarketFrame`` objects instead of events (``parse_market_items``), for a
-    consumer that applies them to its books as they are (the stream process).
+    consumer that applies them to its books as they are (the stream process);
+    it is called, not awaited, so the bulk of the stream costs no coroutine.
     """
 
     channel = "market"
@@ -529,11 +535,11 @@ class MarketStream(_Stream[MarketEvent]):
         settings: StreamSettings | None = None,
         rand: Callable[[], float] = random.random,
         on_raw: RawHandler | None = None,
-        frames: bool = False,
+        on_frame: FrameHandler | None = None,
     ) -> None:
         super().__init__(f"{config.ws_url.rstrip('/')}/market", config, on_event,
                          settings or StreamSettings(), rand, on_raw)  # fmt: skip
-        self._frames = frames
+        self._on_frame = on_frame
         self._owner: dict[str, _Shard[MarketEvent]] = {}
         self._assign(list(dict.fromkeys(asset_ids)))
 
@@ -605,7 +611,7 @@ class MarketStream(_Stream[MarketEvent]):
         return frame
 
     def _parse(self, raw: str | bytes) -> list[MarketEvent]:
-        if self._frames:
+        if self._on_frame is not None:
             return parse_market_items(raw, self.stats)  # type: ignore[return-value]
         return parse_market_message(raw, self.stats)
 
