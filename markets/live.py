@@ -103,6 +103,22 @@ end
 """
 
 
+# Each token's new trades pushed onto its list, newest at the head, and the
+# list trimmed and kept alive, as _queue_trades does: ARGV[1] is how many to
+# keep, ARGV[2] the TTL, ARGV[i + 2] the entries for KEYS[i], oldest first,
+# joined by newlines.
+_PUSH_TRADES = """
+local keep = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+    for entry in string.gmatch(ARGV[i + 2], "[^\\n]+") do
+        redis.call('LPUSH', key, entry)
+    end
+    redis.call('LTRIM', key, 0, keep - 1)
+    redis.call('EXPIRE', key, ARGV[2])
+end
+"""
+
+
 class LiveWriter:
     """The stream's writes, awaited on its event loop: ``book_view_set``
     for many views at once (every changed book, a few times a second), and
@@ -126,6 +142,7 @@ class LiveWriter:
             _cache_write_server(alias), socket_timeout=5
         )
         self._set_each = self._client.register_script(_SET_EACH_WITH_TTL)
+        self._push_trades = self._client.register_script(_PUSH_TRADES)
         self._dumps = RedisSerializer().dumps
 
     async def set_many(self, views: Sequence[BookView]) -> None:
@@ -141,13 +158,15 @@ class LiveWriter:
 
     async def add_trades(self, trades: Mapping[str, Sequence[bytes]]) -> None:
         """``recent_trade_add`` for every token's new trades (``trade_entry``,
-        oldest first), in one round trip."""
+        oldest first), in one command: a flush carries thousands of trades,
+        and redis-py packs every argument of a command in Python."""
         if not trades:
             return
-        pipe = self._client.pipeline(transaction=False)
-        for token_id, new in trades.items():
-            _queue_trades(pipe, token_id, new)
-        await pipe.execute()
+        await self._push_trades(
+            keys=[_TRADES_KEY.format(token_id) for token_id in trades],
+            # An entry is JSON: a newline in it would be escaped.
+            args=[RECENT_TRADES_KEEP, _TRADES_TTL, *map(b"\n".join, trades.values())],
+        )
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -173,6 +192,7 @@ def _cache_write_server(alias: str) -> str:
 
 RECENT_TRADES_KEEP = 50
 _TRADES_KEY = "polybot:live:trades:{}"
+_TRADES_TTL = 24 * 3600
 _encode_entry = msgspec.json.Encoder().encode
 
 
@@ -209,7 +229,7 @@ def _queue_trades(pipe: Any, token_id: str, entries: Sequence[bytes]) -> None:
     key = _TRADES_KEY.format(token_id)
     pipe.lpush(key, *entries)
     pipe.ltrim(key, 0, RECENT_TRADES_KEEP - 1)
-    pipe.expire(key, 24 * 3600)
+    pipe.expire(key, _TRADES_TTL)
 
 
 def recent_trades_get(token_id: str, limit: int = 20) -> list[RecentTrade]:

@@ -280,6 +280,26 @@ error:
     return NULL;
 }
 
+PyDoc_STRVAR(vet_trade_doc,
+"vet_trade(price, size, timestamp) -> bool\n\n"
+"True when a last trade's price is known, its size plain and its time plain\n"
+"digits; False means: check in Python.");
+
+static PyObject *
+vet_trade(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "vet_trade(price, size, timestamp)");
+        return NULL;
+    }
+    if (!configured())
+        return NULL;
+    int known = known_price(args[0]);
+    if (known < 0)
+        return NULL;
+    return PyBool_FromLong(known && plain_size(args[1]) && timestamp_plain(args[2]));
+}
+
 /* ---- applying ---------------------------------------------------------- */
 
 /* The Decimal of a vetted price text: the cache, else price_of (a vetted
@@ -730,6 +750,7 @@ static PyMethodDef methods[] = {
     {"configure", (PyCFunction)(void (*)(void))configure, METH_FASTCALL, configure_doc},
     {"vet_changes", (PyCFunction)(void (*)(void))vet_changes, METH_FASTCALL, vet_changes_doc},
     {"vet_levels", vet_levels, METH_O, vet_levels_doc},
+    {"vet_trade", (PyCFunction)(void (*)(void))vet_trade, METH_FASTCALL, vet_trade_doc},
     {"apply_changes", (PyCFunction)(void (*)(void))apply_changes, METH_FASTCALL, apply_changes_doc},
     {"apply_price_change", (PyCFunction)(void (*)(void))apply_price_change, METH_FASTCALL, apply_price_change_doc},
     {"load_levels", (PyCFunction)(void (*)(void))load_levels, METH_FASTCALL, load_levels_doc},

@@ -22,6 +22,7 @@ except ImportError:  # no compiler at install time
 configure = _core.configure
 vet_changes = _core.vet_changes
 vet_levels = _core.vet_levels
+vet_trade = _core.vet_trade
 apply_changes = _core.apply_changes
 apply_price_change = _core.apply_price_change
 load_levels = _core.load_levels

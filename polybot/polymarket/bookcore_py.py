@@ -52,13 +52,21 @@ def _known(text: object) -> bool:
     return type(text) is str and text in _prices
 
 
-def vet_changes(changes: tuple[Any, ...], timestamp: object) -> bool:
-    if not (
+def _plain_time(timestamp: object) -> bool:
+    return (
         type(timestamp) is str
         and timestamp.isascii()
         and timestamp.isdigit()
         and len(timestamp) <= _TIME_DIGITS
-    ):
+    )
+
+
+def vet_trade(price: object, size: object, timestamp: object) -> bool:
+    return _known(price) and _plain_size(size) and _plain_time(timestamp)
+
+
+def vet_changes(changes: tuple[Any, ...], timestamp: object) -> bool:
+    if not _plain_time(timestamp):
         return False
     for change in changes:
         bid, ask = change.best_bid, change.best_ask

@@ -895,13 +895,17 @@ class LastTradePriceFrame(MarketFrame, tag="last_trade_price", kw_only=True):
     transaction_hash: str = ""
 
     def vet(self) -> bool:
-        fee = self.fee_rate_bps
+        price, size, timestamp, fee = (
+            self.price, self.size, self.timestamp, self.fee_rate_bps
+        )  # fmt: skip
         return (
-            _price_ok(self.price)
-            and plain_size(self.size)
+            # The compiled check first, as for a price change.
+            (
+                bookcore.vet_trade(price, size, timestamp)
+                or (_price_ok(price) and plain_size(size) and _timestamp_ok(timestamp))
+            )
             and (self.side is None or self.side in _SIDES)
-            and (fee is None or _text_number(fee) is not None)
-            and _timestamp_ok(self.timestamp)
+            and (fee is None or fee in _NUMBERS.values or _text_number(fee) is not None)
         )
 
     def event(self) -> LastTradePriceEvent:
@@ -1163,6 +1167,21 @@ def parse_market_items(
     vetted frames as they are (``BookRegistry.apply_frame`` applies one to
     the books, ``frame.event()`` types it for whoever needs the event), the
     validated path's events for every other frame. Same rules otherwise."""
+    if type(raw) is str and raw[:1] == "{":
+        # The venue's usual frame, one object, as market_frames takes it but
+        # without the call: this runs for every message of the stream.
+        try:
+            frame = _FAST_ONE.decode(raw)
+        except _DEFER:
+            return list(_parse_frame(raw, stats, _MARKET_PARSERS))
+        if (
+            type(frame) is PriceChangeFrame
+            and bookcore.vet_changes(frame.price_changes, frame.timestamp)
+        ) or frame.vet():
+            if stats is not None:
+                stats.parsed += 1
+            return [frame]
+        return list(_parse_frame(raw, stats, _MARKET_PARSERS))
     frames = market_frames(raw)
     if frames is None:
         return list(_parse_frame(raw, stats, _MARKET_PARSERS))

@@ -302,3 +302,21 @@ async def test_trades_a_failed_flush_could_not_write_are_written_by_the_next() -
     await publisher.flush()
     assert [t.size for t in recent_trades_get("890")] == [D("2"), D("1")]
     await publisher.aclose()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_trade_list_keeps_the_newest_trades_across_flushes_for_a_day() -> None:
+    key = "polybot:live:trades:891"
+    redis_client().delete(key)
+    publisher = BookPublisher(
+        BookRegistry(), channel_layer=None, render=str, interval=0.1
+    )
+    for flush in range(2):
+        for n in range(40):
+            size = str(flush * 40 + n + 1)
+            publisher.trade("891", _trade_frame("891", "0.5", size, 1764000000000))
+        await publisher.flush()
+    sizes = [t.size for t in recent_trades_get("891", limit=100)]
+    assert sizes == [D(n) for n in range(80, 30, -1)]
+    assert 24 * 3600 - 5 <= redis_client().ttl(key) <= 24 * 3600
+    await publisher.aclose()

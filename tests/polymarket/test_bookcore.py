@@ -104,6 +104,23 @@ def test_vet_changes_agrees_with_the_twin(
 
 
 @compiled
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(KNOWN + UNSEEN), st.sampled_from(SIZES), st.sampled_from(TIMES))
+def test_vet_trade_agrees_with_the_twin(price: str, size: str, time: Any) -> None:
+    assert _bookcore.vet_trade(price, size, time) is bookcore_py.vet_trade(
+        price, size, time
+    )
+
+
+def test_vet_trade_accepts_a_known_price_a_plain_size_and_a_plain_time() -> None:
+    for core in filter(None, (_bookcore, bookcore_py)):
+        assert core.vet_trade("0.45", "12.5", "1764000000000") is True
+        assert core.vet_trade("0.4444444", "12.5", "1764000000000") is False
+        assert core.vet_trade("0.45", "1e3", "1764000000000") is False
+        assert core.vet_trade("0.45", "12.5", "1764000000.5") is False
+
+
+@compiled
 @settings(max_examples=200, deadline=None)
 @given(changes_of(known_only=False))
 def test_vet_levels_agrees_with_the_twin(changes: tuple[RawChange, ...]) -> None:
