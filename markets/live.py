@@ -110,9 +110,11 @@ end
 _PUSH_TRADES = """
 local keep = tonumber(ARGV[1])
 for i, key in ipairs(KEYS) do
+    local entries = {}
     for entry in string.gmatch(ARGV[i + 2], "[^\\n]+") do
-        redis.call('LPUSH', key, entry)
+        entries[#entries + 1] = entry
     end
+    redis.call('LPUSH', key, unpack(entries))
     redis.call('LTRIM', key, 0, keep - 1)
     redis.call('EXPIRE', key, ARGV[2])
 end

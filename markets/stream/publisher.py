@@ -36,13 +36,22 @@ _SEND_CONCURRENCY = 32
 _BIDS, _ASKS = Side.BUY, Side.SELL
 
 
-def trade_entry_of(trade: Trade) -> bytes:
-    """A trade as the recent-trades list keeps it (``trade_entry``): a
-    vetted frame's texts as they came, an event's values as text."""
-    if isinstance(trade, LastTradePriceFrame):
-        at = trade.timestamp
-        if not (type(at) is int or at.isdigit()):  # vetted, but not plain digits
-            at = frame_timestamp(at).isoformat()
+def trade_entries(trades: Iterable[Trade]) -> list[bytes]:
+    """Trades as the recent-trades list keeps them (``trade_entry``): a
+    vetted frame's texts as they came, other trades through
+    ``_trade_entry``. A flush may carry thousands: one expression each."""
+    return [
+        trade_entry(t.price, t.size, t.side or "", t.timestamp)
+        if type(t) is LastTradePriceFrame
+        and (type(t.timestamp) is int or t.timestamp.isdigit())
+        else _trade_entry(t)
+        for t in trades
+    ]
+
+
+def _trade_entry(trade: Trade) -> bytes:
+    if isinstance(trade, LastTradePriceFrame):  # vetted, but not plain digits
+        at = frame_timestamp(trade.timestamp).isoformat()
         return trade_entry(trade.price, trade.size, trade.side or "", at)
     side = trade.side.value if trade.side else ""
     return trade_entry(
@@ -166,7 +175,7 @@ class BookPublisher:
         try:
             await self.writer.add_trades(
                 {
-                    asset_id: [trade_entry_of(t) for t in queued[-RECENT_TRADES_KEEP:]]
+                    asset_id: trade_entries(queued[-RECENT_TRADES_KEEP:])
                     for asset_id, queued in trades.items()
                 }
             )
