@@ -153,9 +153,9 @@ async def ingest(
     def on_frame(frame: MarketFrame) -> None:
         # StreamRunner.on_frame: a trade queued for the trade list (the flush
         # writes it), the paper orders asked, the books set.
-        if isinstance(frame, LastTradePriceFrame):
+        if type(frame) is LastTradePriceFrame:
             publisher.trade(frame.asset_id, frame)
-        if paper.watches(frame):
+        if paper.queues and paper.watches(frame):
             paper.on_event(frame.event())
         publisher.mark(books.apply_frame(frame))
 

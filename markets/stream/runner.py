@@ -131,10 +131,11 @@ class StreamRunner:
         orders on that token, so most messages never build an event. (A
         trade is queued as it is; the publisher's flush types the ones the
         trade list keeps.)"""
-        if isinstance(frame, LastTradePriceFrame):
+        if type(frame) is LastTradePriceFrame:
             self.publisher.trade(frame.asset_id, frame)
         try:
-            if self.paper.watches(frame):
+            # Most streams have nothing resting: then no call at all.
+            if self.paper.queues and self.paper.watches(frame):
                 self.paper.on_event(frame.event())
         except Exception:
             logger.exception("resting paper orders could not take an event")
