@@ -72,6 +72,7 @@ ONE = Decimal(1)
 NO_SNAPSHOT = "no snapshot yet"
 _PRICE_OF = attrgetter("price")
 _BUY = Side.BUY  # a module constant: enum member lookups are slow on 3.11
+_apply_price_change = bookcore.apply_price_change  # one lookup per message
 
 
 @dataclass(frozen=True, slots=True)
@@ -663,7 +664,7 @@ class BookRegistry:
             changes = frame.price_changes
             # Most of the stream: changes of one token with a book, applied
             # by the compiled core.
-            done = bookcore.apply_price_change(self._books, changes, frame.timestamp)
+            done = _apply_price_change(self._books, changes, frame.timestamp)
             if type(done) is tuple:
                 return done
             if done is not None:  # applied, but the venue's top differs

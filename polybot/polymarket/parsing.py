@@ -709,6 +709,7 @@ PRICES = _DecimalCache(lambda value: _ZERO <= value <= _ONE)
 _NUMBERS = _DecimalCache(lambda value: True)
 # The hot loop's prices are the ones vetted here.
 bookcore.configure(PRICES.values, PRICES.get, _ZERO, _ONE)
+_vet_changes = bookcore.vet_changes  # one global lookup per message, not two
 
 
 def _price_ok(text: str | None) -> bool:
@@ -1176,7 +1177,7 @@ def parse_market_items(
             return list(_parse_frame(raw, stats, _MARKET_PARSERS))
         if (
             type(frame) is PriceChangeFrame
-            and bookcore.vet_changes(frame.price_changes, frame.timestamp)
+            and _vet_changes(frame.price_changes, frame.timestamp)
         ) or frame.vet():
             if stats is not None:
                 stats.parsed += 1
