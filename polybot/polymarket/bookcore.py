@@ -4,17 +4,23 @@ them to a book's sides (``parsing.PriceChangeFrame.vet``,
 
 Compiled (``_bookcore.c``, built by ``pip install`` when a C compiler is
 there) or, failing that, its pure-Python twin (``bookcore_py``): the same
-books either way; ``COMPILED`` says which one runs. The stream logs it at
+books either way; ``COMPILED`` says which one runs. The stream says so at
 start, since the compiled one is several times faster.
+``POLYBOT_BOOKCORE=python`` picks the twin even when the C module is built
+(to rule the compiled code out when something looks wrong).
 """
 
 from __future__ import annotations
 
+import os
+
 try:
+    if os.environ.get("POLYBOT_BOOKCORE") == "python":
+        raise ImportError("POLYBOT_BOOKCORE=python")
     from polybot.polymarket import _bookcore as _core  # type: ignore[attr-defined]
 
     COMPILED = True
-except ImportError:  # no compiler at install time
+except ImportError:  # no compiler at install time, or the twin asked for
     from polybot.polymarket import bookcore_py as _core
 
     COMPILED = False

@@ -6,6 +6,8 @@ runs wherever ``pip install`` found a compiler."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -261,3 +263,16 @@ def test_apply_price_change_leaves_a_book_without_its_market_to_the_caller() -> 
         assert core.apply_price_change(books, (change,), "1") == ("1",)
         assert (books["1"].hash, books["1"]._updated_raw) == ("0xh", "1")
         assert books["1"]._bids.levels == {Decimal("0.5"): "1"}
+
+
+def test_polybot_bookcore_python_runs_the_twin() -> None:
+    env = {**os.environ, "POLYBOT_BOOKCORE": "python"}
+    code = "from polybot.polymarket import bookcore; print(bookcore.COMPILED, bookcore._core.__name__)"
+    ran = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ran.stdout.split() == ["False", "polybot.polymarket.bookcore_py"]
