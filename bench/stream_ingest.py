@@ -6,7 +6,8 @@ Python objects (no types, no validation). json.loads alone and the stream's
 own decode (msgspec into its text frames, before vetting) are printed too,
 for reference only.
 
-The pipeline is the stream process's own (``StreamRunner.on_event``): the
+The pipeline is the stream process's own (``StreamRunner.on_frame`` and
+``on_event``, as ``MarketStream`` hands them frames and events): the
 parser's fast path hands vetted text frames, which the books apply as they
 are (``BookRegistry.apply_frame``, through the compiled ``bookcore`` where
 it was built); other frames go through typed events. Trades are queued for
@@ -14,7 +15,9 @@ the recent-trades lists, which the flush writes along with the books.
 
 Messages are generated from a simulated venue book per token, so every
 ``price_change`` carries the venue's true best bid/ask and the books stay
-trusted, as in production. The last line is the figure.
+trusted, as in production. Tokens come in markets of two, and a
+``price_change`` of several changes names both tokens of its market, as the
+venue's do. The last line is the figure.
 
     .venv/bin/python bench/stream_ingest.py [--messages 500000] [--tokens 200] [--rounds 3]
 """
@@ -106,10 +109,16 @@ def generate(count: int, tokens: int, seed: int = 7) -> list[str]:
                                         "size": _shares(rng), "fee_rate_bps": "0",
                                         "timestamp": str(1764000000000 + len(messages))}))  # fmt: skip
         else:
+            # As the venue reports an order: a change on each token of the
+            # market in turn (a bid on one is an ask on the other), so a
+            # frame of two or more changes names both tokens.
+            pair = ids[rng.randrange(tokens // 2) * 2 :][:2]
+            first = rng.randrange(2)
             changes = []
-            for _ in range(rng.randint(1, 5)):
-                side, price, size = book.change()
-                bid, ask = book.top()
+            for n in range(rng.randint(1, 5)):
+                token = pair[(first + n) % len(pair)]
+                side, price, size = books[token].change()
+                bid, ask = books[token].top()
                 changes.append({"asset_id": token, "price": _cents(price), "size": size, "side": side,
                                 "hash": f"{len(messages):x}", "best_bid": _cents(bid), "best_ask": _cents(ask)})  # fmt: skip
             messages.append(json.dumps({"event_type": "price_change", "market": "0xm", "price_changes": changes,

@@ -44,8 +44,10 @@ static PyObject *s_buy;
 typedef struct {
     const char *text;
     PyObject *name;
-    PyTypeObject *type;  /* the last type seen, held: its address must stay its own */
-    Py_ssize_t offset;   /* -1: that type has no plain object slot for it */
+    PyTypeObject *type;    /* the last type seen, held: its address stays its own */
+    unsigned int version;  /* that type's version tag when learned */
+    Py_ssize_t offset;     /* -1: read that type's objects the generic way */
+    int writable;          /* and writes may use the offset too */
 } Attr;
 
 static Attr change_asset = {"asset_id"}, change_price = {"price"},
@@ -62,32 +64,52 @@ static Attr *const attrs[] = {
     &side_ascending, &book_market, &book_bids, &book_asks, &book_hash, &book_updated,
 };
 
+/* The offset applies only where the generic lookup would find this very
+ * member: a plain object member, of a type the object's type derives from,
+ * and no __getattribute__/__setattr__ of the type's own in the way. The
+ * type's version tag changes when a class attribute is set, so a cached
+ * answer is never stale. */
 static void
 attr_learn(Attr *attr, PyTypeObject *type)
 {
-    Py_XSETREF(attr->type, (PyTypeObject *)Py_NewRef(type));
-    attr->offset = -1;
+    Py_ssize_t offset = -1;
+    int writable = 0;
     PyObject *descr = _PyType_Lookup(type, attr->name);  /* borrowed */
-    if (descr != NULL && Py_IS_TYPE(descr, &PyMemberDescr_Type)) {
+    if (descr != NULL && Py_IS_TYPE(descr, &PyMemberDescr_Type)
+        && PyType_IsSubtype(type, PyDescr_TYPE(descr))
+        && type->tp_getattro == PyObject_GenericGetAttr) {
         PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
-        if (member->type == T_OBJECT_EX && !(member->flags & READONLY))
-            attr->offset = member->offset;
+        if (member->type == T_OBJECT_EX) {
+            offset = member->offset;
+            writable = !(member->flags & READONLY)
+                && type->tp_setattro == PyObject_GenericSetAttr;
+        }
     }
+    /* Only a type with a valid tag can be cached (else: every call asks). */
+    int tagged = PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG);
+    Py_XSETREF(attr->type, tagged ? (PyTypeObject *)Py_NewRef(type) : NULL);
+    attr->version = type->tp_version_tag;
+    attr->offset = offset;
+    attr->writable = writable;
 }
 
 static inline PyObject **
-attr_slot(PyObject *obj, Attr *attr)
+attr_slot(PyObject *obj, Attr *attr, int writing)
 {
-    if (Py_TYPE(obj) != attr->type)
-        attr_learn(attr, Py_TYPE(obj));
-    return attr->offset < 0 ? NULL : (PyObject **)((char *)obj + attr->offset);
+    PyTypeObject *type = Py_TYPE(obj);
+    if (type != attr->type || type->tp_version_tag != attr->version
+        || !PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG))
+        attr_learn(attr, type);
+    if (attr->offset < 0 || (writing && !attr->writable))
+        return NULL;
+    return (PyObject **)((char *)obj + attr->offset);
 }
 
 /* New reference, or NULL with an exception set. */
 static inline PyObject *
 attr_get(PyObject *obj, Attr *attr)
 {
-    PyObject **slot = attr_slot(obj, attr);
+    PyObject **slot = attr_slot(obj, attr, 0);
     if (slot != NULL && *slot != NULL)
         return Py_NewRef(*slot);
     return PyObject_GetAttr(obj, attr->name);
@@ -96,7 +118,7 @@ attr_get(PyObject *obj, Attr *attr)
 static inline int
 attr_set(PyObject *obj, Attr *attr, PyObject *value)
 {
-    PyObject **slot = attr_slot(obj, attr);
+    PyObject **slot = attr_slot(obj, attr, 1);
     if (slot == NULL)
         return PyObject_SetAttr(obj, attr->name, value);
     Py_XSETREF(*slot, Py_NewRef(value));
@@ -349,7 +371,7 @@ extreme(PyObject *levels, int is_bid)
 }
 
 /* One side of the book, read from a _BookSide for the length of a call:
- * its levels dict (borrowed from the side) and best (new reference). */
+ * its levels dict and best (both held until side_close). */
 typedef struct {
     PyObject *side;
     PyObject *levels;
@@ -359,6 +381,8 @@ typedef struct {
     int best_changed;
 } Side;
 
+/* Reads the side; on failure what was read is still released by
+ * side_close. */
 static int
 side_open(Side *s, PyObject *side, int is_bid)
 {
@@ -366,11 +390,10 @@ side_open(Side *s, PyObject *side, int is_bid)
     s->is_bid = is_bid;
     s->order_changed = s->best_changed = 0;
     s->best = NULL;
+    /* Held for the call: Python code (price_of) runs in between. */
     s->levels = attr_get(side, &side_levels);
     if (s->levels == NULL)
         return -1;
-    /* The side keeps its own reference: borrowing is safe for the call. */
-    Py_DECREF(s->levels);
     if (!PyDict_CheckExact(s->levels)) {
         PyErr_SetString(PyExc_TypeError, "a book side's levels must be a dict");
         return -1;
@@ -379,16 +402,21 @@ side_open(Side *s, PyObject *side, int is_bid)
     return s->best == NULL ? -1 : 0;
 }
 
-/* Writes back what changed; releases best. */
+/* Writes back what changed (even after an error: the dict already holds
+ * the changes made so far, and best and order must describe them), then
+ * releases what side_open read. */
 static int
 side_close(Side *s)
 {
     int rc = 0;
-    if (s->best_changed && attr_set(s->side, &side_best, s->best) < 0)
-        rc = -1;
-    if (s->order_changed && attr_set(s->side, &side_ascending, Py_None) < 0)
-        rc = -1;
+    if (s->best != NULL) {
+        if (s->best_changed && attr_set(s->side, &side_best, s->best) < 0)
+            rc = -1;
+        if (s->order_changed && attr_set(s->side, &side_ascending, Py_None) < 0)
+            rc = -1;
+    }
     Py_CLEAR(s->best);
+    Py_CLEAR(s->levels);
     return rc;
 }
 
@@ -454,21 +482,25 @@ top_agrees(PyObject *venue, PyObject *ours, PyObject *empty_word, int is_bid)
     return PyObject_RichCompareBool(ours, venue, Py_EQ);
 }
 
-/* Sets each vetted change on its side, then compares the last change's
- * venue top with ours: 1 agrees and not crossed, 0 the caller must
+/* Sets each vetted change (of token_of[i] == token, or every change when
+ * token_of is NULL; at least one) on its side, then compares the last such
+ * change's venue top with ours: 1 agrees and not crossed, 0 the caller must
  * reconcile, -1 error. */
 static int
-apply_to_sides(PyObject *changes, PyObject *bids_side, PyObject *asks_side)
+apply_to_sides(PyObject *changes, const Py_ssize_t *token_of, Py_ssize_t token,
+               PyObject *bids_side, PyObject *asks_side)
 {
-    Side bids, asks;
-    bids.best = asks.best = NULL;
+    Side bids = {NULL}, asks = {NULL};
     PyObject *side = NULL, *text = NULL, *price = NULL, *size = NULL;
     PyObject *venue_bid = NULL, *venue_ask = NULL;
     int result = -1;
     if (side_open(&bids, bids_side, 1) < 0 || side_open(&asks, asks_side, 0) < 0)
         goto done;
-    Py_ssize_t n = PyTuple_GET_SIZE(changes);
+    Py_ssize_t n = PyTuple_GET_SIZE(changes), last_index = -1;
     for (Py_ssize_t i = 0; i < n; i++) {
+        if (token_of != NULL && token_of[i] != token)
+            continue;  /* another token's change */
+        last_index = i;
         PyObject *change = PyTuple_GET_ITEM(changes, i);
         if ((side = attr_get(change, &change_side)) == NULL
             || (text = attr_get(change, &change_price)) == NULL
@@ -491,7 +523,7 @@ apply_to_sides(PyObject *changes, PyObject *bids_side, PyObject *asks_side)
         Py_CLEAR(size);
         Py_CLEAR(price);
     }
-    PyObject *last = PyTuple_GET_ITEM(changes, n - 1);
+    PyObject *last = PyTuple_GET_ITEM(changes, last_index);
     GET(last, change_bid, text);
     if (text != Py_None && (venue_bid = price_value(text)) == NULL)
         goto done;
@@ -515,11 +547,9 @@ done:
     Py_XDECREF(price);
     Py_XDECREF(venue_bid);
     Py_XDECREF(venue_ask);
-    /* Write back even after an error: the dicts already hold the changes
-     * made so far, and best/order must describe them. */
-    if (bids.best != NULL && side_close(&bids) < 0)
+    if (side_close(&bids) < 0)
         result = -1;
-    if (asks.best != NULL && side_close(&asks) < 0)
+    if (side_close(&asks) < 0)
         result = -1;
     return result;
 }
@@ -539,7 +569,7 @@ apply_changes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     if (!configured())
         return NULL;
-    int agrees = apply_to_sides(args[0], args[1], args[2]);
+    int agrees = apply_to_sides(args[0], NULL, 0, args[1], args[2]);
     return agrees < 0 ? NULL : PyBool_FromLong(agrees);
 }
 
@@ -573,62 +603,130 @@ only_asset(PyObject *changes)
 }
 
 PyDoc_STRVAR(apply_price_change_doc,
-"apply_price_change(books, changes, timestamp) -> tuple | OrderBook | None\n\n"
-"BookRegistry.apply_frame for a vetted price_change frame whose changes\n"
-"are all of one token with a book (and its market) already: applies them\n"
-"and notes the last change's hash and the time. Returns (asset_id,) when\n"
-"the venue's top agrees, the book when the caller must reconcile, and None,\n"
-"with nothing changed, for any other frame (the caller's general path).");
+"apply_price_change(books, changes, timestamp) -> tuple | list | None\n\n"
+"BookRegistry.apply_frame for a vetted price_change frame: the changes of\n"
+"each token (a frame usually carries both of a market's) are applied to\n"
+"its book as a batch, noting the batch's last hash and the time, as the\n"
+"typed path does. Returns the asset ids, in the order they first appear.\n"
+"When a book's venue top (from its batch's last change) then differs from\n"
+"ours, returns instead a list: the asset ids, then each such book followed\n"
+"by that last change, for the caller to reconcile. None, with nothing\n"
+"changed, when a token has no book or no market yet, or the frame names\n"
+"too many tokens (the caller's general path).");
+
+/* Distinct tokens a frame may name for this path; more go to the caller. */
+#define MAX_TOKENS 8
 
 static PyObject *
 apply_price_change(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != 3 || !PyDict_CheckExact(args[0]) || !PyTuple_CheckExact(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "apply_price_change(books: dict, changes: tuple, timestamp)");
+        PyErr_SetString(PyExc_TypeError,
+            "apply_price_change(books: dict, changes: tuple, timestamp)");
         return NULL;
     }
     if (!configured())
         return NULL;
-    PyObject *changes = args[1];
-    PyObject *asset_id = only_asset(changes);
-    PyObject *market = NULL, *bids = NULL, *asks = NULL, *hash = NULL, *result = NULL;
-    if (asset_id == NULL || asset_id == Py_None)
-        return asset_id;
-    PyObject *book = PyDict_GetItemWithError(args[0], asset_id);  /* borrowed */
-    if (book == NULL) {
-        if (!PyErr_Occurred())
-            result = Py_NewRef(Py_None);
+    PyObject *books = args[0], *changes = args[1], *timestamp = args[2];
+    Py_ssize_t n = PyTuple_GET_SIZE(changes);
+    if (n == 0)
+        Py_RETURN_NONE;
+    /* Each token once, in order, and its book (new references). */
+    PyObject *assets[MAX_TOKENS], *book_of[MAX_TOKENS];
+    Py_ssize_t tokens = 0;
+    PyObject *asset = NULL, *market = NULL, *bids = NULL, *asks = NULL;
+    PyObject *hash = NULL, *ids = NULL, *differs = NULL, *result = NULL;
+    /* Which token each change is of: an index into assets. */
+    Py_ssize_t *token_of = PyMem_New(Py_ssize_t, n);
+    if (token_of == NULL)
+        return PyErr_NoMemory();
+    int handled = 1;
+    for (Py_ssize_t i = 0; i < n && handled; i++) {
+        if ((asset = attr_get(PyTuple_GET_ITEM(changes, i), &change_asset)) == NULL)
+            goto done;
+        int seen = 0;
+        for (Py_ssize_t t = 0; t < tokens && !seen; t++) {
+            seen = PyObject_RichCompareBool(asset, assets[t], Py_EQ);
+            if (seen < 0)
+                goto done;
+            token_of[i] = t;
+        }
+        if (!seen) {
+            token_of[i] = tokens;
+            PyObject *book = tokens < MAX_TOKENS ? PyDict_GetItemWithError(books, asset) : NULL;
+            if (book == NULL && PyErr_Occurred())
+                goto done;
+            int has_market = 0;
+            if (book != NULL) {
+                if ((market = attr_get(book, &book_market)) == NULL)
+                    goto done;
+                has_market = PyObject_IsTrue(market);
+                Py_CLEAR(market);
+                if (has_market < 0)
+                    goto done;
+            }
+            if (!has_market)
+                handled = 0;  /* no book, no market yet, or too many tokens */
+            else {
+                assets[tokens] = Py_NewRef(asset);
+                book_of[tokens++] = Py_NewRef(book);
+            }
+        }
+        Py_CLEAR(asset);
+    }
+    if (!handled) {
+        result = Py_NewRef(Py_None);
         goto done;
     }
-    Py_INCREF(book);
-    GET(book, book_market, market);
-    int has_market = PyObject_IsTrue(market);
-    if (has_market <= 0) {
-        if (has_market == 0)
-            result = Py_NewRef(Py_None);
-        goto done;
+    for (Py_ssize_t t = 0; t < tokens; t++) {
+        PyObject *book = book_of[t];
+        Py_ssize_t last_index = 0;
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (token_of[i] == t)
+                last_index = i;
+        PyObject *last = PyTuple_GET_ITEM(changes, last_index);
+        if ((bids = attr_get(book, &book_bids)) == NULL
+            || (asks = attr_get(book, &book_asks)) == NULL
+            || (hash = attr_get(last, &change_hash)) == NULL)
+            goto done;
+        int has_hash = PyObject_IsTrue(hash);
+        if (has_hash < 0 || (has_hash && attr_set(book, &book_hash, hash) < 0)
+            || attr_set(book, &book_updated, timestamp) < 0)
+            goto done;
+        int agrees = apply_to_sides(changes, tokens == 1 ? NULL : token_of, t, bids, asks);
+        if (agrees < 0)
+            goto done;
+        if (agrees == 0) {
+            if (differs == NULL && (differs = PyList_New(0)) == NULL)
+                goto done;
+            if (PyList_Append(differs, book) < 0 || PyList_Append(differs, last) < 0)
+                goto done;
+        }
+        Py_CLEAR(bids);
+        Py_CLEAR(asks);
+        Py_CLEAR(hash);
     }
-    GET(book, book_bids, bids);
-    GET(book, book_asks, asks);
-    GET(PyTuple_GET_ITEM(changes, PyTuple_GET_SIZE(changes) - 1), change_hash, hash);
-    int has_hash = PyObject_IsTrue(hash);
-    if (has_hash < 0 || (has_hash && attr_set(book, &book_hash, hash) < 0)
-        || attr_set(book, &book_updated, args[2]) < 0)
+    if ((ids = PyTuple_New(tokens)) == NULL)
         goto done;
-    int agrees = apply_to_sides(changes, bids, asks);
-    if (agrees > 0)
-        result = PyTuple_Pack(1, asset_id);
-    else if (agrees == 0)
-        result = Py_NewRef(book);
-    goto done;
-error:
+    for (Py_ssize_t t = 0; t < tokens; t++)
+        PyTuple_SET_ITEM(ids, t, Py_NewRef(assets[t]));
+    if (differs == NULL)
+        result = Py_NewRef(ids);
+    else if (PyList_Insert(differs, 0, ids) == 0)
+        result = Py_NewRef(differs);
 done:
-    Py_XDECREF(book);
+    PyMem_Free(token_of);
+    for (Py_ssize_t t = 0; t < tokens; t++) {
+        Py_DECREF(assets[t]);
+        Py_DECREF(book_of[t]);
+    }
+    Py_XDECREF(asset);
     Py_XDECREF(market);
     Py_XDECREF(bids);
     Py_XDECREF(asks);
     Py_XDECREF(hash);
-    Py_DECREF(asset_id);
+    Py_XDECREF(ids);
+    Py_XDECREF(differs);
     return result;
 }
 
@@ -691,7 +789,8 @@ load_levels(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             goto error;
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys); i++) {
             PyObject *key = PyList_GET_ITEM(keys, i);
-            if (size_is_zero(PyDict_GetItem(levels, key)) && PyDict_DelItem(levels, key) < 0) {
+            PyObject *size_of = PyDict_GetItem(levels, key);  /* borrowed; a str */
+            if (size_of != NULL && size_is_zero(size_of) && PyDict_DelItem(levels, key) < 0) {
                 Py_DECREF(keys);
                 goto error;
             }

@@ -658,23 +658,23 @@ class BookRegistry:
     def apply_frame(self, frame: MarketFrame) -> tuple[str, ...]:
         """Apply one of the fast path's vetted frames (``parse_market_items``)
         as ``apply`` applies its event, without building the event for the
-        two kinds that make up the stream: a price change of one token and a
-        last trade. Returns the asset ids it touched."""
+        kinds that make up the stream: price changes, snapshots and last
+        trades. Returns the asset ids it touched."""
         if type(frame) is PriceChangeFrame:
             changes = frame.price_changes
-            # Most of the stream: changes of one token with a book, applied
-            # by the compiled core.
+            # Most of the stream: each token's changes applied as a batch by
+            # the compiled core (a frame usually carries both of a market's).
             done = _apply_price_change(self._books, changes, frame.timestamp)
             if type(done) is tuple:
                 return done
-            if done is not None:  # applied, but the venue's top differs
-                done._venue_top_differs(changes[-1])
-                return (done.asset_id,)
-            asset_id = bookcore.one_asset(changes)
-            if asset_id is not None:  # a token without a book (or market) yet
-                book = self.book(asset_id, frame.market)
-                book.apply_frame_changes(changes, frame.timestamp)
-                return (asset_id,)
+            if done is None:  # a token without a book (or market) yet
+                return self._apply_frame_changes_by_token(frame)
+            # Applied, but some books' venue tops differ: the ids, then each
+            # such book and the change that carried its venue top.
+            ids, *differs = done
+            for book, last in zip(differs[::2], differs[1::2], strict=True):
+                book._venue_top_differs(last)
+            return ids
         elif isinstance(frame, BookFrame):
             self.book(frame.asset_id, frame.market).apply_book_frame(frame)
             return (frame.asset_id,)
@@ -683,6 +683,17 @@ class BookRegistry:
             book.last_trade_price = PRICES.get(frame.price)
             return (frame.asset_id,)
         return self.apply(frame.event())
+
+    def _apply_frame_changes_by_token(self, frame: PriceChangeFrame) -> tuple[str, ...]:
+        """``apply_frame`` for a price change the compiled core left: the
+        books are created (and given their market) first, as ``apply`` does."""
+        by_token: dict[str, list[RawChange]] = {}
+        for change in frame.price_changes:
+            by_token.setdefault(change.asset_id, []).append(change)
+        for asset_id, changes in by_token.items():
+            book = self.book(asset_id, frame.market)
+            book.apply_frame_changes(tuple(changes), frame.timestamp)
+        return tuple(by_token)
 
     def apply(self, event: MarketEvent | StreamReconnected) -> tuple[str, ...]:
         """Route one event to its books; return the asset ids it touched."""

@@ -117,22 +117,30 @@ def apply_changes(changes: tuple[Any, ...], bids: Any, asks: Any) -> bool:
     )
 
 
+_MAX_TOKENS = 8
+
+
 def apply_price_change(
     books: dict[str, Any], changes: tuple[Any, ...], timestamp: object
-) -> tuple[str] | Any | None:
-    asset_id = one_asset(changes)
-    if asset_id is None:
+) -> tuple[str, ...] | list[Any] | None:
+    by_token: dict[str, list[Any]] = {}
+    for change in changes:
+        by_token.setdefault(change.asset_id, []).append(change)
+    if not by_token or len(by_token) > _MAX_TOKENS:
         return None
-    book = books.get(asset_id)
-    if book is None or not book.market:
+    found = [books.get(asset_id) for asset_id in by_token]
+    if any(book is None or not book.market for book in found):
         return None
-    last = changes[-1]
-    if last.hash:
-        book.hash = last.hash
-    book._updated_raw = timestamp
-    if apply_changes(changes, book._bids, book._asks):
-        return (asset_id,)
-    return book
+    differs: list[Any] = []
+    for book, group in zip(found, by_token.values(), strict=True):
+        last = group[-1]
+        if last.hash:
+            book.hash = last.hash
+        book._updated_raw = timestamp
+        if not apply_changes(tuple(group), book._bids, book._asks):
+            differs += (book, last)
+    ids = tuple(by_token)
+    return [ids, *differs] if differs else ids
 
 
 def load_levels(side: Any, levels: tuple[Any, ...], is_bid: bool) -> bool:

@@ -48,9 +48,9 @@ price_change = token.flatmap(
         {
             "event_type": st.just("price_change"),
             "market": st.just("0xm"),
-            # Mostly one token per event, as the venue sends; sometimes both.
+            # Both tokens of the market, as the venue sends, or one.
             "price_changes": st.lists(
-                st.one_of(change(asset), change()), min_size=1, max_size=4
+                st.one_of(change(asset), change()), min_size=1, max_size=6
             ),
             "timestamp": st.sampled_from(TIMES),
         }
@@ -150,24 +150,36 @@ def test_a_price_change_frame_is_applied_without_building_its_event(
     def no_event(self: object) -> None:
         raise AssertionError("built an event")
 
-    snapshot = {"event_type": "book", "asset_id": "1", "market": "0xm", "hash": "0xb",
-                "bids": [{"price": "0.40", "size": "10"}], "asks": [{"price": "0.60", "size": "5"}],
-                "timestamp": "1764000000000"}  # fmt: skip
     books = BookRegistry()
-    [item] = parse_market_items(json.dumps(snapshot))
-    books.apply_frame(item)
+    for token, bid, ask in (("1", "0.40", "0.60"), ("2", "0.40", "0.60")):
+        snapshot = {"event_type": "book", "asset_id": token, "market": "0xm", "hash": "0xb",
+                    "bids": [{"price": bid, "size": "10"}], "asks": [{"price": ask, "size": "5"}],
+                    "timestamp": "1764000000000"}  # fmt: skip
+        [item] = parse_market_items(json.dumps(snapshot))
+        books.apply_frame(item)
     monkeypatch.setattr(PriceChangeFrame, "event", no_event)
+    # As the venue sends an order: one change for each token of the market
+    # (a bid on one is an ask on the other), and here a second on the first.
     update = {"event_type": "price_change", "market": "0xm", "timestamp": "1764000000500",
-              "price_changes": [{"asset_id": "1", "price": "0.45", "size": "20", "side": "BUY",
-                                 "hash": "0xc", "best_bid": "0.45", "best_ask": "0.60"}]}  # fmt: skip
+              "price_changes": [
+                  {"asset_id": "1", "price": "0.45", "size": "20", "side": "BUY",
+                   "hash": "0xc", "best_bid": "0.45", "best_ask": "0.60"},
+                  {"asset_id": "2", "price": "0.55", "size": "20", "side": "SELL",
+                   "hash": "0xd", "best_bid": "0.40", "best_ask": "0.55"},
+                  {"asset_id": "1", "price": "0.40", "size": "0", "side": "BUY",
+                   "hash": "0xe", "best_bid": "0.45", "best_ask": "0.60"}]}  # fmt: skip
 
     [item] = parse_market_items(json.dumps(update))
     assert isinstance(item, PriceChangeFrame)  # vetted, not sent to the typed path
-    assert books.apply_frame(item) == ("1",)
+    assert books.apply_frame(item) == ("1", "2")
 
-    assert books["1"].top(Side.BUY) == [
-        (Decimal("0.45"), Decimal("20")),
-        (Decimal("0.40"), Decimal("10")),
+    assert books["1"].top(Side.BUY) == [(Decimal("0.45"), Decimal("20"))]
+    assert books["2"].top(Side.SELL) == [
+        (Decimal("0.55"), Decimal("20")),
+        (Decimal("0.60"), Decimal("5")),
     ]
-    assert (books["1"].trusted, books["1"].hash) == (True, "0xc")
-    assert books["1"].updated_at.isoformat() == "2025-11-24T16:00:00.500000+00:00"
+    assert [(b.trusted, b.hash) for b in (books["1"], books["2"])] == [
+        (True, "0xe"),
+        (True, "0xd"),
+    ]
+    assert books["2"].updated_at.isoformat() == "2025-11-24T16:00:00.500000+00:00"

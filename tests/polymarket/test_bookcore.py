@@ -26,6 +26,9 @@ from polybot.polymarket.parsing import (
     PRICES,
     RawChange,
     RawLevel,
+    _price_ok,
+    _timestamp_ok,
+    plain_size,
 )
 
 try:
@@ -33,7 +36,9 @@ try:
 except ImportError:  # not built here: only the twin is tested
     _bookcore = None
 
-bookcore_py.configure(PRICES.values, PRICES.get, _ZERO, _ONE)
+# Both, whichever of them parsing configured (POLYBOT_BOOKCORE=python: the twin).
+for core in filter(None, (_bookcore, bookcore_py)):
+    core.configure(PRICES.values, PRICES.get, _ZERO, _ONE)
 compiled = pytest.mark.skipif(_bookcore is None, reason="_bookcore.c not built")
 
 # Prices vetted before the test (in the cache) and ones never seen, which
@@ -241,28 +246,105 @@ def outcome(done: Any) -> Any:
 def test_apply_price_change_leaves_the_books_the_twin_leaves(
     batches: list[tuple[RawChange, ...]],
 ) -> None:
-    # Token "1" has a book with its market, "2" none: the caller's path.
-    c_books = {"1": OrderBook("1", "0xm")}
-    py_books = {"1": OrderBook("1", "0xm")}
+    books = {core: {t: OrderBook(t, "0xm") for t in ("1", "2")} for core in ("c", "py")}
     for n, changes in enumerate(batches):
         time = str(1764000000000 + n)
-        c_done = _bookcore.apply_price_change(c_books, changes, time)
-        py_done = bookcore_py.apply_price_change(py_books, changes, time)
-        assert outcome(c_done) == outcome(py_done)
-        assert book_state(c_books["1"]) == book_state(py_books["1"])
+        c_done = _bookcore.apply_price_change(books["c"], changes, time)
+        py_done = bookcore_py.apply_price_change(books["py"], changes, time)
+        assert type(c_done) is type(py_done)
+        # The ids, and any books to reconcile (by token) with the changes
+        # naming their venue tops.
+        assert [outcome(x) for x in c_done] == [outcome(x) for x in py_done]
+        for token in ("1", "2"):
+            assert book_state(books["c"][token]) == book_state(books["py"][token])
+
+
+def test_apply_price_change_applies_each_tokens_changes_as_a_batch() -> None:
+    batch = (
+        raw_change("1", "0.4", "10", "BUY", "0.4", None),
+        msgspec.structs.replace(
+            raw_change("2", "0.6", "10", "SELL", None, "0.55"),  # not ours: 0.6
+            hash="0xh2",
+        ),
+        msgspec.structs.replace(
+            raw_change("1", "0.45", "5", "BUY", "0.45", None), hash="0xh1"
+        ),
+    )
+    for core in filter(None, (_bookcore, bookcore_py)):
+        books = {t: OrderBook(t, "0xm") for t in ("1", "2")}
+        done = core.apply_price_change(books, batch, "7")
+        assert books["1"]._bids.levels == {Decimal("0.4"): "10", Decimal("0.45"): "5"}
+        assert books["2"]._asks.levels == {Decimal("0.6"): "10"}
+        # Each book took the last change of its own batch; book 2's venue top
+        # (0.55) is not its own, so it comes back to be reconciled.
+        assert [books[t].hash for t in ("1", "2")] == ["0xh1", "0xh2"]
+        assert done == [("1", "2"), books["2"], batch[1]]
+        agreeing = (raw_change("2", "0.55", "4", "SELL", None, "0.55"),)
+        assert core.apply_price_change(books, agreeing, "8") == ("2",)
 
 
 def test_apply_price_change_leaves_a_book_without_its_market_to_the_caller() -> None:
     change = raw_change("1", "0.5", "1", "BUY", None, None)
+    other = raw_change("2", "0.5", "1", "SELL", None, None)
     for core in filter(None, (_bookcore, bookcore_py)):
-        books = {"1": OrderBook("1")}
-        assert core.apply_price_change(books, (change,), "1") is None
+        books = {"1": OrderBook("1"), "2": OrderBook("2", "0xm")}
+        assert core.apply_price_change(books, (other, change), "1") is None
         assert core.apply_price_change({}, (change,), "1") is None
-        assert books["1"]._bids.levels == {}
+        assert (books["1"]._bids.levels, books["2"]._asks.levels) == ({}, {})
         books["1"].market = "0xm"
         assert core.apply_price_change(books, (change,), "1") == ("1",)
         assert (books["1"].hash, books["1"]._updated_raw) == ("0xh", "1")
         assert books["1"]._bids.levels == {Decimal("0.5"): "1"}
+
+
+def test_apply_price_change_leaves_a_frame_of_many_tokens_to_the_caller() -> None:
+    changes = tuple(raw_change(str(t), "0.5", "1", "BUY", None, None) for t in range(9))
+    for core in filter(None, (_bookcore, bookcore_py)):
+        books = {str(t): OrderBook(str(t), "0xm") for t in range(9)}
+        assert core.apply_price_change(books, changes, "1") is None
+        assert all(book._bids.levels == {} for book in books.values())
+
+
+@settings(max_examples=300, deadline=None)
+@given(changes_of(known_only=False), st.sampled_from(TIMES))
+def test_what_the_core_accepts_the_full_checks_accept(
+    changes: tuple[RawChange, ...], time: Any
+) -> None:
+    # The core only ever accepts early: everything it passes, parsing's own
+    # checks pass too (whichever core runs here).
+    if bookcore.vet_changes(changes, time):
+        assert _timestamp_ok(time)
+        for c in changes:
+            assert plain_size(c.size)
+            assert all(_price_ok(p) for p in (c.price, c.best_bid, c.best_ask))
+
+
+def test_a_price_the_cache_does_not_keep_is_vetted_and_applied_all_the_same() -> None:
+    long_price = "0.4" + "0" * 30  # longer than the cache keeps
+    assert PRICES.get(long_price) == Decimal("0.4") and long_price not in PRICES.values
+    change = raw_change("1", long_price, "3", "BUY", None, None)
+    for core in filter(None, (_bookcore, bookcore_py)):
+        assert (
+            core.vet_changes((change,), "1") is False
+        )  # unknown here: parsing decides
+        bids, asks = sides()
+        assert core.apply_changes((change,), bids, asks) is True
+        assert (bids.levels, bids.best) == ({Decimal("0.4"): "3"}, Decimal("0.4"))
+
+
+def test_a_batch_that_fails_halfway_leaves_sides_that_describe_their_levels() -> None:
+    batch = (
+        raw_change("1", "0.45", "5", "BUY", None, None),
+        raw_change("1", "abc", "1", "BUY", None, None),  # never vetted
+    )
+    for core in filter(None, (_bookcore, bookcore_py)):
+        bids, asks = sides()
+        bids.put(Decimal("0.4"), "1")
+        bids.ascending()  # sorted, so a new level must clear the order
+        with pytest.raises(ValueError, match="unvetted price"):
+            core.apply_changes(batch, bids, asks)
+        assert (bids.best, bids._ascending) == (Decimal("0.45"), None)
+        assert bids.ascending() == [Decimal("0.4"), Decimal("0.45")]
 
 
 def test_polybot_bookcore_python_runs_the_twin() -> None:
