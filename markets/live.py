@@ -8,6 +8,7 @@ shows the book as stale instead of showing old numbers as current.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from django.core.cache.backends.redis import RedisCache, RedisSerializer
 from django.core.exceptions import ImproperlyConfigured
 
 from polybot.polymarket.parsing import frame_timestamp
+
+logger = logging.getLogger(__name__)
 
 # Longer than the stream's publish interval, short enough that a dead stream
 # shows as stale within seconds.
@@ -106,18 +109,29 @@ end
 # Each token's new trades pushed onto its list, newest at the head, and the
 # list trimmed and kept alive, as _queue_trades does: ARGV[1] is how many to
 # keep, ARGV[2] the TTL, ARGV[i + 2] the entries for KEYS[i], oldest first,
-# joined by newlines.
+# joined by newlines. The push is a pcall: with call, one key that cannot
+# take it (another type) would end the script for the keys after it, and
+# Redis keeps what the keys before it got, so a retry would push those
+# twice. Returns the keys that failed, each as {key, error}.
 _PUSH_TRADES = """
 local keep = tonumber(ARGV[1])
+local failed = {}
 for i, key in ipairs(KEYS) do
     local entries = {}
     for entry in string.gmatch(ARGV[i + 2], "[^\\n]+") do
         entries[#entries + 1] = entry
     end
-    redis.call('LPUSH', key, unpack(entries))
-    redis.call('LTRIM', key, 0, keep - 1)
-    redis.call('EXPIRE', key, ARGV[2])
+    if #entries > 0 then
+        local pushed = redis.pcall('LPUSH', key, unpack(entries))
+        if type(pushed) == 'table' and pushed.err then
+            failed[#failed + 1] = {key, pushed.err}
+        else
+            redis.call('LTRIM', key, 0, keep - 1)
+            redis.call('EXPIRE', key, ARGV[2])
+        end
+    end
 end
+return failed
 """
 
 
@@ -158,17 +172,31 @@ class LiveWriter:
             args=[BOOK_TTL_SECONDS, *(dumps(view.to_json()) for view in views)],
         )
 
-    async def add_trades(self, trades: Mapping[str, Sequence[bytes]]) -> None:
+    async def add_trades(self, trades: Mapping[str, Sequence[bytes]]) -> list[str]:
         """``recent_trade_add`` for every token's new trades (``trade_entry``,
         oldest first), in one command: a flush carries thousands of trades,
-        and redis-py packs every argument of a command in Python."""
+        and redis-py packs every argument of a command in Python.
+
+        A key that cannot take its trades (it holds another type) does not
+        stop the others: its trades are dropped with a warning, and its
+        token id returned. Trying them again would fail the same way.
+        Raises what the command raised (then nothing was written, or, on a
+        timeout, possibly everything)."""
         if not trades:
-            return
-        await self._push_trades(
+            return []
+        failed = await self._push_trades(
             keys=[_TRADES_KEY.format(token_id) for token_id in trades],
             # An entry is JSON: a newline in it would be escaped.
             args=[RECENT_TRADES_KEEP, _TRADES_TTL, *map(b"\n".join, trades.values())],
         )
+        if not failed:
+            return []
+        logger.warning(
+            "recent trades not written to %s",
+            ", ".join(f"{key.decode()} ({error.decode()})" for key, error in failed),
+        )
+        prefix = _TRADES_KEY.format("")
+        return [key.decode().removeprefix(prefix) for key, _ in failed]
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -128,8 +128,18 @@ class BookPublisher:
             del pending[:-RECENT_TRADES_KEEP]
 
     async def flush(self) -> int:
-        if self._trades:
-            await self._flush_trades()
+        """Write the changed books' views and push them, then the queued
+        trades; return how many views were written. Each part runs whatever
+        the other did: a trade write that keeps failing must not leave every
+        book stale, nor a failed view write hold the trades back. What failed
+        is raised once both have run, and kept for the next flush."""
+        try:
+            return await self._flush_views()
+        finally:
+            if self._trades:
+                await self._flush_trades()
+
+    async def _flush_views(self) -> int:
         if not self._dirty:
             return 0
         dirty, self._dirty = self._dirty, set()
@@ -197,7 +207,14 @@ class BookPublisher:
                     logger.exception("book publish failed")
                 await wait_for_event(stop, self.interval)
         finally:
-            await self.aclose()
+            # What came since the last flush (up to an interval of trades and
+            # changed books) would be lost with the process otherwise.
+            try:
+                await self.flush()
+            except Exception:
+                logger.exception("the last book publish failed")
+            finally:
+                await self.aclose()
 
     async def aclose(self) -> None:
         """Close the cache connection (``run`` does when it stops)."""

@@ -169,8 +169,11 @@ class StreamRunner:
                 {stream_task, stopper}, return_when=asyncio.FIRST_COMPLETED
             )
         finally:
-            self.stop_event.set()
+            # The stream first: a frame it still handled after the jobs
+            # stopped (a trade, a book change, a paper fill) would miss
+            # their last flush.
             await self.market_stream.stop()
+            self.stop_event.set()
             await asyncio.gather(*jobs, stream_task, stopper, return_exceptions=True)
             await self._final_flush()
         if stream_task in done and stream_task.exception():

@@ -636,8 +636,10 @@ apply_price_change(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t tokens = 0;
     PyObject *asset = NULL, *market = NULL, *bids = NULL, *asks = NULL;
     PyObject *hash = NULL, *ids = NULL, *differs = NULL, *result = NULL;
-    /* Which token each change is of: an index into assets. */
-    Py_ssize_t *token_of = PyMem_New(Py_ssize_t, n);
+    /* Which token each change is of: an index into assets (on the stack
+     * for a frame of the usual size). */
+    Py_ssize_t on_stack[32];
+    Py_ssize_t *token_of = n <= 32 ? on_stack : PyMem_New(Py_ssize_t, n);
     if (token_of == NULL)
         return PyErr_NoMemory();
     int handled = 1;
@@ -715,7 +717,8 @@ apply_price_change(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     else if (PyList_Insert(differs, 0, ids) == 0)
         result = Py_NewRef(differs);
 done:
-    PyMem_Free(token_of);
+    if (token_of != on_stack)
+        PyMem_Free(token_of);
     for (Py_ssize_t t = 0; t < tokens; t++) {
         Py_DECREF(assets[t]);
         Py_DECREF(book_of[t]);

@@ -253,6 +253,14 @@ class OrderBook:
     Queries answer from whatever the book holds; check ``trusted`` before
     trading on the answer."""
 
+    # Slots: the compiled core (bookcore) reads and writes these at their
+    # offsets for every price change, not through an instance dict.
+    __slots__ = (
+        "_asks", "_bids", "_untrusted_reason", "_updated_at", "_updated_raw",
+        "asset_id", "hash", "last_trade_price", "market", "min_order_size",
+        "neg_risk", "reconciled_levels", "tick_size",
+    )  # fmt: skip
+
     def __init__(self, asset_id: str, market: str = "") -> None:
         self.asset_id = asset_id
         self.market = market

@@ -359,5 +359,36 @@ async def test_run_logs_each_failed_flush_retries_and_closes_the_writer_when_sto
 
     await asyncio.wait_for(publisher.run(stop), timeout=5)
 
-    failures = [r for r in caplog.records if r.getMessage() == "book publish failed"]
-    assert (failing.writes, len(failures), failing.closed) == (2, 2, True)
+    # Two flushes in the loop, then the last one on the way out: each
+    # failure logged, none raised, and the writer closed all the same.
+    messages = [r.getMessage() for r in caplog.records]
+    assert (failing.writes, failing.closed) == (3, True)
+    assert messages == [
+        "book publish failed",
+        "book publish failed",
+        "the last book publish failed",
+    ]
+
+
+async def test_run_writes_the_books_and_trades_queued_since_its_last_flush_when_stopped(
+    publisher: BookPublisher, raw_redis: redis.Redis
+) -> None:
+    raw_redis.delete("polybot:live:trades:111")
+    [trade] = parse_market_items(json.dumps({
+        "event_type": "last_trade_price", "asset_id": "111", "market": "0xm",
+        "price": "0.40", "side": "BUY", "size": "7", "timestamp": "1764000000000",
+    }))  # fmt: skip
+    publisher.mark(_apply(publisher.books, _book_message("111", [("0.40", "10")], [])))
+    publisher.trade("111", trade)  # type: ignore[arg-type]
+    stop = asyncio.Event()
+    stop.set()  # stopped before its first round: only the last flush writes
+
+    await asyncio.wait_for(publisher.run(stop), timeout=5)
+
+    view = book_view_get("111")
+    assert view is not None
+    assert view == book_view_of(publisher.books["111"], updated_at=view.updated_at)
+    assert raw_redis.lrange("polybot:live:trades:111", 0, -1) == [
+        b'["0.40","7","BUY","1764000000000"]'
+    ]
+    assert publisher.published == 1

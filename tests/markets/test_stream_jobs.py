@@ -14,9 +14,11 @@ from channels.layers import get_channel_layer
 from markets import services
 from markets.live import (
     RECENT_TRADES_KEEP,
+    LiveWriter,
     RecentTrade,
     book_view_get,
     recent_trades_get,
+    trade_entry,
 )
 from markets.models import Market, MarketSnapshot, Outcome
 from markets.stream.interest import (
@@ -29,8 +31,14 @@ from markets.stream.publisher import BookPublisher, book_view_of
 from markets.stream.snapshots import snapshots_record
 from polybot.lib.redis import redis_client
 from polybot.polymarket.book import BookRegistry
-from polybot.polymarket.models import BookEvent, BookSnapshot, PriceLevel
-from polybot.polymarket.parsing import parse_market_items
+from polybot.polymarket.models import (
+    BookEvent,
+    BookSnapshot,
+    LastTradePriceEvent,
+    PriceLevel,
+    Side,
+)
+from polybot.polymarket.parsing import LastTradePriceFrame, parse_market_items
 from polybot.realtime import market_group
 from tests.factories.markets import MarketFactory, OutcomeFactory
 from tests.factories.orders import OrderFactory
@@ -243,6 +251,15 @@ def _trade_frame(token: str, price: str, size: str, ms: int) -> Any:
     return frame
 
 
+def _trade_event(
+    token: str, price: Decimal, side: Side | None, size: Decimal, at: datetime
+) -> LastTradePriceEvent:
+    return LastTradePriceEvent(
+        asset_id=token, market="0xm", price=price, side=side, size=size,
+        fee_rate_bps=D("0"), timestamp=at,
+    )  # fmt: skip
+
+
 @pytest.mark.django_db(transaction=True)
 async def test_the_publisher_writes_queued_trades_newest_first_at_its_flush() -> None:
     redis_client().delete("polybot:live:trades:888")
@@ -320,3 +337,218 @@ async def test_a_trade_list_keeps_the_newest_trades_across_flushes_for_a_day() -
     assert sizes == [D(n) for n in range(80, 30, -1)]
     assert 24 * 3600 - 5 <= redis_client().ttl(key) <= 24 * 3600
     await publisher.aclose()
+
+
+class _TradesDown:
+    """A writer whose views land (the real one's) but whose trade writes
+    fail, as a trade list's Redis trouble would."""
+
+    def __init__(self, views: LiveWriter) -> None:
+        self.set_many = views.set_many
+        self.attempts = 0
+
+    async def add_trades(self, trades: Any) -> None:
+        self.attempts += 1
+        raise ConnectionError("redis is restarting")
+
+    async def aclose(self) -> None:
+        pass
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_failing_trade_write_does_not_stop_the_books_being_published() -> None:
+    redis_client().delete("polybot:live:trades:111")
+    books = BookRegistry()
+    publisher = BookPublisher(books, channel_layer=None, render=str, interval=0.1)
+    working = publisher.writer
+    publisher.writer = failing = _TradesDown(working)  # type: ignore[assignment]
+    publisher.mark(books.apply(_snapshot("111", [("0.44", "10")], [("0.46", "5")])))
+    publisher.trade("111", _trade_frame("111", "0.44", "2", 1764000000000))
+
+    with pytest.raises(ConnectionError, match="redis is restarting"):
+        await publisher.flush()
+
+    # The views went first and were written; the trade write failed after
+    # them, and its trade is kept.
+    view = book_view_get("111")
+    assert view is not None
+    assert view == book_view_of(books["111"], updated_at=view.updated_at)
+    assert (view.best_bid, view.best_ask) == (D("0.44"), D("0.46"))
+    assert (publisher.published, failing.attempts) == (1, 1)
+    assert recent_trades_get("111") == []
+    publisher.writer = working
+    assert await publisher.flush() == 0  # no book changed since
+    assert recent_trades_get("111") == [
+        RecentTrade(D("0.44"), D("2"), "SELL", "2025-11-24T16:00:00+00:00")
+    ]
+    assert publisher._trades == {}
+    await publisher.aclose()
+
+
+class _ViewsDown:
+    """A writer whose view writes fail but whose trades land."""
+
+    def __init__(self, trades: LiveWriter) -> None:
+        self.add_trades = trades.add_trades
+
+    async def set_many(self, views: Any) -> None:
+        raise ConnectionError("redis is restarting")
+
+    async def aclose(self) -> None:
+        pass
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_failing_view_write_does_not_hold_back_the_trades() -> None:
+    redis_client().delete("polybot:live:trades:111")
+    books = BookRegistry()
+    publisher = BookPublisher(books, channel_layer=None, render=str, interval=0.1)
+    working = publisher.writer
+    publisher.writer = _ViewsDown(working)  # type: ignore[assignment]
+    publisher.mark(books.apply(_snapshot("111", [("0.44", "10")], [("0.46", "5")])))
+    publisher.trade("111", _trade_frame("111", "0.44", "2", 1764000000000))
+
+    with pytest.raises(ConnectionError, match="redis is restarting"):
+        await publisher.flush()
+
+    assert recent_trades_get("111") == [
+        RecentTrade(D("0.44"), D("2"), "SELL", "2025-11-24T16:00:00+00:00")
+    ]
+    assert book_view_get("111") is None
+    publisher.writer = working
+    assert await publisher.flush() == 1  # the book was kept dirty
+    assert len(recent_trades_get("111")) == 1  # and the trade not written twice
+    await publisher.aclose()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_trade_list_key_of_another_type_does_not_stop_other_tokens_trades(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bad, good = "polybot:live:trades:892", "polybot:live:trades:893"
+    redis_client().set(bad, "not a list")
+    redis_client().delete(good)
+    publisher = BookPublisher(
+        BookRegistry(), channel_layer=None, render=str, interval=0.1
+    )
+    # The bad key first: the script must carry on past it.
+    publisher.trade("892", _trade_frame("892", "0.30", "1", 1764000000000))
+    publisher.trade("893", _trade_frame("893", "0.61", "12.5", 1764000000000))
+    publisher.trade("893", _trade_frame("893", "0.62", "3", 1764000001500))
+
+    await publisher.flush()  # not raised: a retry would fail the same way
+    await publisher.flush()  # and nothing is retried
+
+    assert recent_trades_get("893") == [
+        RecentTrade(D("0.62"), D("3"), "SELL", "2025-11-24T16:00:01.500000+00:00"),
+        RecentTrade(D("0.61"), D("12.5"), "SELL", "2025-11-24T16:00:00+00:00"),
+    ]
+    assert redis_client().get(bad) == "not a list"
+    assert publisher._trades == {}
+    logged = [r for r in caplog.records if r.name == "markets.live"]
+    assert [(r.levelname, r.getMessage()) for r in logged] == [
+        (
+            "WARNING",
+            "recent trades not written to polybot:live:trades:892 (WRONGTYPE "
+            "Operation against a key holding the wrong kind of value)",
+        )
+    ]
+    await publisher.aclose()
+
+
+async def test_add_trades_returns_the_tokens_whose_key_could_not_take_them() -> None:
+    redis_client().set("polybot:live:trades:894", "not a list")
+    redis_client().delete("polybot:live:trades:895")
+    writer = LiveWriter()
+    entry = trade_entry("0.5", "1", "BUY", "1764000000000")
+
+    failed = await writer.add_trades({"894": [entry], "895": [entry]})
+
+    assert failed == ["894"]
+    assert redis_client().lrange("polybot:live:trades:895", 0, -1) == [
+        '["0.5","1","BUY","1764000000000"]'
+    ]
+    await writer.aclose()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_typed_trade_is_stored_with_its_decimal_texts_and_iso_time() -> None:
+    key = "polybot:live:trades:896"
+    redis_client().delete(key)
+    publisher = BookPublisher(
+        BookRegistry(), channel_layer=None, render=str, interval=0.1
+    )
+    at = datetime(2025, 6, 20, 14, 2, 26, 322000, tzinfo=UTC)
+    publisher.trade(
+        "896", _trade_event("896", D("0.456"), Side.BUY, D("219.217767"), at)
+    )
+    publisher.trade("896", _trade_event("896", D("0.5"), None, D("10"), at))
+
+    await publisher.flush()
+
+    assert redis_client().lrange(key, 0, -1) == [
+        '["0.5","10","","2025-06-20T14:02:26.322000+00:00"]',
+        '["0.456","219.217767","BUY","2025-06-20T14:02:26.322000+00:00"]',
+    ]
+    assert recent_trades_get("896") == [
+        RecentTrade(D("0.5"), D("10"), "", "2025-06-20T14:02:26.322000+00:00"),
+        RecentTrade(
+            D("0.456"), D("219.217767"), "BUY", "2025-06-20T14:02:26.322000+00:00"
+        ),
+    ]
+    await publisher.aclose()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_trade_frame_whose_time_is_not_plain_digits_is_stored_as_iso() -> None:
+    key = "polybot:live:trades:897"
+    redis_client().delete(key)
+    publisher = BookPublisher(
+        BookRegistry(), channel_layer=None, render=str, interval=0.1
+    )
+    # Vetted (a number of milliseconds), but not the digits a reader expects.
+    [frame] = parse_market_items(
+        json.dumps({
+            "event_type": "last_trade_price", "asset_id": "897", "market": "0xm",
+            "price": "0.62", "side": "SELL", "size": "3",
+            "timestamp": "1764000001500.5",
+        })
+    )  # fmt: skip
+    assert type(frame) is LastTradePriceFrame
+    publisher.trade("897", frame)
+
+    await publisher.flush()
+
+    assert redis_client().lrange(key, 0, -1) == [
+        '["0.62","3","SELL","2025-11-24T16:00:01.500500+00:00"]'
+    ]
+    assert recent_trades_get("897") == [
+        RecentTrade(D("0.62"), D("3"), "SELL", "2025-11-24T16:00:01.500500+00:00")
+    ]
+    await publisher.aclose()
+
+
+def test_recent_trades_read_entries_written_before_they_were_arrays() -> None:
+    key = "polybot:live:trades:898"
+    redis_client().delete(key)
+    redis_client().lpush(
+        key,
+        json.dumps({
+            "price": "0.45", "size": "20", "side": "SELL",
+            "at": "2026-11-24T09:59:00+00:00",
+        }),
+    )  # fmt: skip
+
+    assert recent_trades_get("898") == [
+        RecentTrade(D("0.45"), D("20"), "SELL", "2026-11-24T09:59:00+00:00")
+    ]
+
+
+def test_recent_trades_read_a_time_given_as_integer_milliseconds() -> None:
+    key = "polybot:live:trades:899"
+    redis_client().delete(key)
+    redis_client().lpush(key, b'["0.45","20","BUY",1764000001500]')
+
+    assert recent_trades_get("899") == [
+        RecentTrade(D("0.45"), D("20"), "BUY", "2025-11-24T16:00:01.500000+00:00")
+    ]

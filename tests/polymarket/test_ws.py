@@ -15,6 +15,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -32,6 +33,12 @@ from polybot.polymarket.models import (
     TickSizeChangeEvent,
     UserOrderEvent,
     UserTradeEvent,
+)
+from polybot.polymarket.parsing import (
+    BookFrame,
+    LastTradePriceFrame,
+    MarketFrame,
+    PriceChangeFrame,
 )
 from polybot.polymarket.ws import (
     MarketStream,
@@ -411,6 +418,57 @@ async def test_it_counts_garbage_and_keeps_reading_the_same_connection(
     assert stream.counters.parse_errors == 1
     assert stream.stats.skipped_unknown == 1
     assert len(venue.connections) == 1 and not conn.closed
+
+
+async def test_on_frame_is_called_with_fast_path_frames_and_on_event_gets_the_rest(
+    venue: FakeVenue, recorder: Recorder, running
+) -> None:
+    venue.book_on_subscribe = False
+    # A plain function: awaiting what it returns (None) would end the stream.
+    frames: list[MarketFrame] = []
+    stream = MarketStream(
+        venue.config, ["t1"], on_event=recorder, settings=CALM, rand=no_jitter,
+        on_frame=frames.append,
+    )  # fmt: skip
+    running(stream)
+    await venue.wait(lambda: len(venue.connections) == 1)
+    conn = venue.connections[0]
+
+    await conn.send(PRICE_CHANGE)
+    await conn.send([BOOK, LAST_TRADE_PRICE])
+    # A field the fast path does not know defers the frame to the validated
+    # path, and with it every object of an array.
+    await conn.send({**LAST_TRADE_PRICE, "new_field": "x"})
+    await conn.send([BOOK, {**TICK_SIZE_CHANGE, "new_field": "x"}])
+    await recorder.wait(lambda: len(recorder.events) == 3)
+
+    assert [(type(f), getattr(f, "hash", None)) for f in frames] == [
+        (PriceChangeFrame, None),
+        (BookFrame, BOOK["hash"]),
+        (LastTradePriceFrame, None),
+    ]
+    assert [type(e) for e in recorder.events] == [
+        LastTradePriceEvent,
+        BookEvent,
+        TickSizeChangeEvent,
+    ]
+    assert recorder.events[0].price == Decimal(LAST_TRADE_PRICE["price"])
+
+    # A reconnect is an event, before the new connection's frames.
+    conn.drop()
+    await recorder.wait(lambda: len(recorder.events) == 4)
+    await venue.wait(lambda: len(venue.connections) == 2)
+    await venue.connections[1].send(book_for("t1", "after-reconnect"))
+    await venue.connections[1].send({**LAST_TRADE_PRICE, "new_field": "y"})
+    await recorder.wait(lambda: len(recorder.events) == 5)
+
+    assert recorder.events[3] == StreamReconnected(
+        channel="market", asset_ids=("t1",), reason=recorder.events[3].reason
+    )
+    assert type(recorder.events[4]) is LastTradePriceEvent
+    assert [(type(f), getattr(f, "hash", None)) for f in frames[3:]] == [
+        (BookFrame, "after-reconnect")
+    ]
 
 
 async def test_it_sends_exact_dynamic_subscribe_and_unsubscribe_frames(
