@@ -152,7 +152,6 @@ async def ingest(
     publisher = BookPublisher(
         books,
         channel_layer=get_channel_layer(),
-        render=lambda v: v.to_json(),
         interval=interval,
     )
     publisher.viewed = viewed

@@ -1,16 +1,21 @@
-"""Live market pages: relay each outcome's book fragments (STYLE R22)."""
+"""Live market pages: each outcome's book, rendered from the views the stream
+pushes (STYLE R22)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import json
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from markets.fragments import TokenMeta, book_fragment_html
+from markets.live import BookView
 from markets.models import Outcome
 from markets.stream.interest import DEFAULT_TTL_SECONDS, interest_register
-from polybot.realtime import HtmlFragmentEvent, market_group
+from polybot.realtime import BookViewEvent, HtmlFragmentEvent, market_group
 
 # Renew interest well before it expires, so the stream keeps the tokens.
 _RENEW_EVERY = DEFAULT_TTL_SECONDS / 3
@@ -29,7 +34,8 @@ class MarketConsumer(AsyncWebsocketConsumer):
             await self.close(code=4401)
             return
         market_id = self.scope["url_route"]["kwargs"]["market_id"]
-        self.tokens = await _market_tokens(market_id)
+        self.meta = await _market_meta(market_id)
+        self.tokens = list(self.meta)
         if not self.tokens:
             await self.close(code=4404)
             return
@@ -55,6 +61,14 @@ class MarketConsumer(AsyncWebsocketConsumer):
     async def html_fragment(self, event: HtmlFragmentEvent) -> None:
         await self.send(text_data=event["html"])
 
+    async def book_view(self, event: BookViewEvent) -> None:
+        """A book the stream pushed: rendered here, not in the stream, whose
+        loop cannot spare the millisecond a fragment takes."""
+        token_id = json.loads(event["view"])["token_id"]
+        meta = self.meta.get(token_id)
+        if meta is not None:
+            await self.send(text_data=_book_fragment(event["view"], meta))
+
     async def _renew_interest(self) -> None:
         while True:
             await database_sync_to_async(interest_register)(self.tokens)
@@ -62,7 +76,13 @@ class MarketConsumer(AsyncWebsocketConsumer):
 
 
 @database_sync_to_async
-def _market_tokens(market_id: int) -> list[str]:
-    return list(
-        Outcome.objects.filter(market_id=market_id).values_list("token_id", flat=True)
-    )
+def _market_meta(market_id: int) -> dict[str, TokenMeta]:
+    rows = Outcome.objects.filter(market_id=market_id).values_list("token_id", "label")
+    return {token: TokenMeta(market_id, label) for token, label in rows}
+
+
+@functools.lru_cache(maxsize=256)
+def _book_fragment(view: str, meta: TokenMeta) -> str:
+    # Every page open on a market gets the same push: render it once per
+    # process. (No database: the view holds everything the ladder shows.)
+    return book_fragment_html(BookView.from_json(view), meta)

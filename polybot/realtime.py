@@ -18,6 +18,18 @@ class HtmlFragmentEvent(TypedDict):
     html: str
 
 
+class BookViewEvent(TypedDict):
+    """A token's book view, pushed by the stream to its market group; the
+    page's consumer renders it (``markets.consumers.MarketConsumer``)."""
+
+    type: Literal["book.view"]
+    view: str  # BookView.to_json()
+
+
+def book_view_event(view: Any) -> BookViewEvent:
+    return {"type": "book.view", "view": view.to_json()}
+
+
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from django.conf import settings
 
 from alerts.models import Alert
-from markets.fragments import TokenMeta
 from markets.models import Market, MarketStatus, Outcome
 from orders.models import ACTIVE_ORDER_STATUSES, Order
 from polybot.lib.redis import redis_client
@@ -97,11 +96,3 @@ def tokens_of_interest() -> set[str]:
             )
         )
     return tokens
-
-
-def token_meta(token_ids: Iterable[str]) -> dict[str, TokenMeta]:
-    """What a pushed book fragment needs besides the book: its market and label."""
-    rows = Outcome.objects.filter(token_id__in=list(token_ids)).values_list(
-        "token_id", "market_id", "label"
-    )
-    return {token: TokenMeta(market_id, label) for token, market_id, label in rows}

@@ -1,16 +1,19 @@
 """Coalesced publishing of changed books (DESIGN §6).
 
 Messages mark their tokens dirty; every ``interval`` the publisher writes the
-dirty books' views to Redis (one round trip) and pushes one rendered fragment
-per token to its ``market.<token>`` group. However fast the venue streams, a
-page gets at most ``1 / interval`` updates per token per second.
+dirty books' views to Redis (one round trip) and pushes each view to its
+``market.<token>`` group, along with the trades queued since. However fast the
+venue streams, a page gets at most ``1 / interval`` updates per token per
+second. The pages' consumers render the fragments (``markets.consumers``):
+rendering one takes about a millisecond, which the stream's loop cannot spare
+per token and update.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from markets.live import (
@@ -25,10 +28,9 @@ from polybot.lib.time import utc_now
 from polybot.polymarket.book import BookRegistry, OrderBook
 from polybot.polymarket.models import LastTradePriceEvent, Side
 from polybot.polymarket.parsing import LastTradePriceFrame, frame_timestamp
-from polybot.realtime import market_group
+from polybot.realtime import book_view_event, market_group
 
 logger = logging.getLogger(__name__)
-Renderer = Callable[[BookView], str]
 # A last trade as the stream has it: the fast path's frame or the event.
 Trade = LastTradePriceFrame | LastTradePriceEvent
 _SEND_CONCURRENCY = 32
@@ -92,12 +94,10 @@ class BookPublisher:
         books: BookRegistry,
         *,
         channel_layer: Any,
-        render: Renderer,
         interval: float,
     ) -> None:
         self.books = books
         self.channel_layer = channel_layer
-        self.render = render
         self.interval = interval
         self._dirty: set[str] = set()
         # Tokens with an open page (from the interest registry). Every dirty
@@ -172,7 +172,7 @@ class BookPublisher:
                     *(
                         self.channel_layer.group_send(
                             market_group(view.token_id),
-                            {"type": "html.fragment", "html": self.render(view)},
+                            book_view_event(view),
                         )
                         for view in pushes[start : start + _SEND_CONCURRENCY]
                     )

@@ -22,10 +22,8 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from markets import services
-from markets.fragments import TokenMeta, book_fragment_html
-from markets.live import BookView
 from markets.recorder import BookRecorder
-from markets.stream.interest import token_meta, tokens_of_interest, viewed_tokens
+from markets.stream.interest import tokens_of_interest, viewed_tokens
 from markets.stream.publisher import BookPublisher, book_view_of
 from markets.stream.snapshots import snapshots_record
 from orders.paper.resting import REFRESH_INTERVAL, RestingPaperOrders
@@ -75,10 +73,8 @@ class StreamRunner:
     def __init__(self, config: VenueConfig, runner_settings: RunnerSettings) -> None:
         self.settings = runner_settings
         self.books = BookRegistry()
-        # Market and label of each watched token, for the pushed fragment.
-        self.meta: dict[str, TokenMeta] = {}
         self.publisher = BookPublisher(
-            self.books, channel_layer=get_channel_layer(), render=self.render_book,
+            self.books, channel_layer=get_channel_layer(),
             interval=runner_settings.publish_interval,
         )  # fmt: skip
         # The book recorder (POLYBOT_BOOK_RECORDER_DAYS > 0) sees every raw
@@ -203,13 +199,11 @@ class StreamRunner:
         current = set(self.market_stream.asset_ids)
         added, removed = sorted(wanted - current), sorted(current - wanted)
         if added:
-            self.meta.update(await sync_to_async(token_meta)(added))
             await self.market_stream.subscribe(added)
         if removed:
             await self.market_stream.unsubscribe(removed)
             for asset_id in removed:
                 self.books.discard(asset_id)
-                self.meta.pop(asset_id, None)
         if added or removed:
             logger.info(
                 "stream watches %d tokens (+%d -%d)",
@@ -227,9 +221,6 @@ class StreamRunner:
             logger.exception(
                 "could not record the resolution of %s; the sync will", event.market
             )
-
-    def render_book(self, view: BookView) -> str:
-        return book_fragment_html(view, self.meta.get(view.token_id, TokenMeta(0, "")))
 
     async def record_snapshots(self) -> None:
         views = [book_view_of(book) for book in self.books]

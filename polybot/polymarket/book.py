@@ -73,6 +73,7 @@ NO_SNAPSHOT = "no snapshot yet"
 _PRICE_OF = attrgetter("price")
 _BUY = Side.BUY  # a module constant: enum member lookups are slow on 3.11
 _apply_price_change = bookcore.apply_price_change  # one lookup per message
+_VETTED_PRICES = PRICES.values  # text → Decimal, for prices already vetted
 
 
 @dataclass(frozen=True, slots=True)
@@ -683,12 +684,16 @@ class BookRegistry:
             for book, last in zip(differs[::2], differs[1::2], strict=True):
                 book._venue_top_differs(last)
             return ids
-        elif isinstance(frame, BookFrame):
+        elif type(frame) is LastTradePriceFrame:  # the next commonest
+            asset_id = frame.asset_id
+            book = self._books.get(asset_id)
+            if book is None or not book.market:
+                book = self.book(asset_id, frame.market)
+            price = frame.price
+            book.last_trade_price = _VETTED_PRICES.get(price) or PRICES.get(price)
+            return (asset_id,)
+        elif type(frame) is BookFrame:
             self.book(frame.asset_id, frame.market).apply_book_frame(frame)
-            return (frame.asset_id,)
-        elif isinstance(frame, LastTradePriceFrame):
-            book = self.book(frame.asset_id, frame.market)
-            book.last_trade_price = PRICES.get(frame.price)
             return (frame.asset_id,)
         return self.apply(frame.event())
 

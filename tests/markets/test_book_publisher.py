@@ -299,9 +299,7 @@ class _FailingWriter:
 
 @pytest.fixture
 async def publisher() -> AsyncIterator[BookPublisher]:
-    book_publisher = BookPublisher(
-        BookRegistry(), channel_layer=None, render=lambda v: v.token_id, interval=0.1
-    )
+    book_publisher = BookPublisher(BookRegistry(), channel_layer=None, interval=0.1)
     yield book_publisher
     await book_publisher.aclose()
 

@@ -125,17 +125,13 @@ async def test_the_publisher_coalesces_updates_into_one_push_and_one_cached_view
     channel = await layer.new_channel()
     await layer.group_add(market_group("111"), channel)
     books = BookRegistry()
-    publisher = BookPublisher(
-        books,
-        channel_layer=layer,
-        render=lambda v: f"<div id='book-{v.token_id}'>{v.best_bid}</div>",
-        interval=0.1,
-    )
+    publisher = BookPublisher(books, channel_layer=layer, interval=0.1)
     for bid in ("0.40", "0.41", "0.42"):  # three updates before one flush
         publisher.mark(books.apply(_snapshot("111", [(bid, "10")], [("0.50", "10")])))
     assert await publisher.flush() == 1
     message = await layer.receive(channel)
-    assert message == {"type": "html.fragment", "html": "<div id='book-111'>0.42</div>"}
+    # The view as cached: the page's consumer renders it.
+    assert message == {"type": "book.view", "view": book_view_of_cache("111")}
     view = book_view_get("111")
     assert view is not None and (view.best_bid, view.best_ask, view.trusted) == (
         D("0.42"),
@@ -196,14 +192,13 @@ async def test_the_publisher_caches_every_book_but_pushes_only_viewed_ones() -> 
     await layer.group_add(market_group("111"), watched)
     await layer.group_add(market_group("222"), unwatched)
     books = BookRegistry()
-    publisher = BookPublisher(
-        books, channel_layer=layer, render=lambda v: v.token_id, interval=0.1
-    )
+    publisher = BookPublisher(books, channel_layer=layer, interval=0.1)
     publisher.viewed = {"111"}
     publisher.mark(books.apply(_snapshot("111", [("0.40", "10")], [("0.50", "10")])))
     publisher.mark(books.apply(_snapshot("222", [("0.45", "10")], [("0.55", "10")])))
     assert await publisher.flush() == 2
-    assert (await layer.receive(watched))["html"] == "111"
+    pushed = await layer.receive(watched)
+    assert json.loads(pushed["view"])["token_id"] == "111"
     assert book_view_get("222") is not None
     assert publisher.pushed == 1
     await publisher.aclose()
@@ -231,6 +226,12 @@ def test_a_pushed_book_carries_only_what_the_stream_knows_for_the_rest_of_the_pa
     assert "ticket-option-price-111" not in html
     assert 'data-mid-buy="" data-mid-buy-text="Mid —"' in html
     assert 'data-ask="" data-ask-text="Ask —"' in html
+
+
+def book_view_of_cache(token_id: str) -> str:
+    view = book_view_get(token_id)
+    assert view is not None
+    return view.to_json()
 
 
 def _trade_frame(token: str, price: str, size: str, ms: int) -> Any:
@@ -263,9 +264,7 @@ def _trade_event(
 @pytest.mark.django_db(transaction=True)
 async def test_the_publisher_writes_queued_trades_newest_first_at_its_flush() -> None:
     redis_client().delete("polybot:live:trades:888")
-    publisher = BookPublisher(
-        BookRegistry(), channel_layer=None, render=str, interval=0.1
-    )
+    publisher = BookPublisher(BookRegistry(), channel_layer=None, interval=0.1)
     publisher.trade("888", _trade_frame("888", "0.61", "12.5", 1764000000000))
     publisher.trade("888", _trade_frame("888", "0.62", "3", 1764000001500))
     assert recent_trades_get("888") == []  # nothing written until the flush
@@ -282,9 +281,7 @@ async def test_the_publisher_writes_queued_trades_newest_first_at_its_flush() ->
 @pytest.mark.django_db(transaction=True)
 async def test_the_publisher_keeps_only_the_trades_the_list_shows() -> None:
     redis_client().delete("polybot:live:trades:889")
-    publisher = BookPublisher(
-        BookRegistry(), channel_layer=None, render=str, interval=0.1
-    )
+    publisher = BookPublisher(BookRegistry(), channel_layer=None, interval=0.1)
     for n in range(3 * RECENT_TRADES_KEEP):
         publisher.trade("889", _trade_frame("889", "0.5", str(n + 1), 1764000000000))
     assert len(publisher._trades["889"]) < 2 * RECENT_TRADES_KEEP
@@ -307,9 +304,7 @@ class _FailingWrites:
 @pytest.mark.django_db(transaction=True)
 async def test_trades_a_failed_flush_could_not_write_are_written_by_the_next() -> None:
     redis_client().delete("polybot:live:trades:890")
-    publisher = BookPublisher(
-        BookRegistry(), channel_layer=None, render=str, interval=0.1
-    )
+    publisher = BookPublisher(BookRegistry(), channel_layer=None, interval=0.1)
     working, publisher.writer = publisher.writer, _FailingWrites()  # type: ignore[assignment]
     publisher.trade("890", _trade_frame("890", "0.5", "1", 1764000000000))
     with pytest.raises(ConnectionError):
@@ -325,9 +320,7 @@ async def test_trades_a_failed_flush_could_not_write_are_written_by_the_next() -
 async def test_a_trade_list_keeps_the_newest_trades_across_flushes_for_a_day() -> None:
     key = "polybot:live:trades:891"
     redis_client().delete(key)
-    publisher = BookPublisher(
-        BookRegistry(), channel_layer=None, render=str, interval=0.1
-    )
+    publisher = BookPublisher(BookRegistry(), channel_layer=None, interval=0.1)
     for flush in range(2):
         for n in range(40):
             size = str(flush * 40 + n + 1)
@@ -359,7 +352,7 @@ class _TradesDown:
 async def test_a_failing_trade_write_does_not_stop_the_books_being_published() -> None:
     redis_client().delete("polybot:live:trades:111")
     books = BookRegistry()
-    publisher = BookPublisher(books, channel_layer=None, render=str, interval=0.1)
+    publisher = BookPublisher(books, channel_layer=None, interval=0.1)
     working = publisher.writer
     publisher.writer = failing = _TradesDown(working)  # type: ignore[assignment]
     publisher.mark(books.apply(_snapshot("111", [("0.44", "10")], [("0.46", "5")])))
@@ -402,7 +395,7 @@ class _ViewsDown:
 async def test_a_failing_view_write_does_not_hold_back_the_trades() -> None:
     redis_client().delete("polybot:live:trades:111")
     books = BookRegistry()
-    publisher = BookPublisher(books, channel_layer=None, render=str, interval=0.1)
+    publisher = BookPublisher(books, channel_layer=None, interval=0.1)
     working = publisher.writer
     publisher.writer = _ViewsDown(working)  # type: ignore[assignment]
     publisher.mark(books.apply(_snapshot("111", [("0.44", "10")], [("0.46", "5")])))
@@ -428,9 +421,7 @@ async def test_a_trade_list_key_of_another_type_does_not_stop_other_tokens_trade
     bad, good = "polybot:live:trades:892", "polybot:live:trades:893"
     redis_client().set(bad, "not a list")
     redis_client().delete(good)
-    publisher = BookPublisher(
-        BookRegistry(), channel_layer=None, render=str, interval=0.1
-    )
+    publisher = BookPublisher(BookRegistry(), channel_layer=None, interval=0.1)
     # The bad key first: the script must carry on past it.
     publisher.trade("892", _trade_frame("892", "0.30", "1", 1764000000000))
     publisher.trade("893", _trade_frame("893", "0.61", "12.5", 1764000000000))
@@ -475,9 +466,7 @@ async def test_add_trades_returns_the_tokens_whose_key_could_not_take_them() -> 
 async def test_a_typed_trade_is_stored_with_its_decimal_texts_and_iso_time() -> None:
     key = "polybot:live:trades:896"
     redis_client().delete(key)
-    publisher = BookPublisher(
-        BookRegistry(), channel_layer=None, render=str, interval=0.1
-    )
+    publisher = BookPublisher(BookRegistry(), channel_layer=None, interval=0.1)
     at = datetime(2025, 6, 20, 14, 2, 26, 322000, tzinfo=UTC)
     publisher.trade(
         "896", _trade_event("896", D("0.456"), Side.BUY, D("219.217767"), at)
@@ -503,9 +492,7 @@ async def test_a_typed_trade_is_stored_with_its_decimal_texts_and_iso_time() -> 
 async def test_a_trade_frame_whose_time_is_not_plain_digits_is_stored_as_iso() -> None:
     key = "polybot:live:trades:897"
     redis_client().delete(key)
-    publisher = BookPublisher(
-        BookRegistry(), channel_layer=None, render=str, interval=0.1
-    )
+    publisher = BookPublisher(BookRegistry(), channel_layer=None, interval=0.1)
     # Vetted (a number of milliseconds), but not the digits a reader expects.
     [frame] = parse_market_items(
         json.dumps({
