@@ -970,6 +970,20 @@ _AnyFrame = (
     | TickSizeChangeFrame
 )
 _FAST_ONE = msgspec.json.Decoder(_AnyFrame)
+# The venue writes a price change's event_type last, where the union decoder
+# has to look ahead for it (about 40 % slower); the frame's own decoder reads
+# it in place. That decoder would also take a frame with no event_type at
+# all, so it is used only when the text ends with the event named as the
+# venue writes it (one comparison of the last characters); anything else
+# takes the union decoder, which finds the tag wherever it is.
+_PRICE_CHANGE_ONE = msgspec.json.Decoder(PriceChangeFrame)
+_PRICE_CHANGE_ENDS = ('"event_type":"price_change"}', '"event_type": "price_change"}')
+
+
+def _decoder_for(raw: str) -> msgspec.json.Decoder[Any]:
+    return _PRICE_CHANGE_ONE if raw.endswith(_PRICE_CHANGE_ENDS) else _FAST_ONE
+
+
 _FAST_MANY = msgspec.json.Decoder(list[_AnyFrame])
 # What decoding raises for a frame it cannot vouch for: a msgspec error for
 # any shape or type it does not expect.
@@ -991,7 +1005,7 @@ def market_frames(raw: str | bytes | bytearray) -> list[MarketFrame] | None:
     # expect instead of recursing into it.
     try:
         if raw[:1] != "[":
-            frame = _FAST_ONE.decode(raw)
+            frame = _decoder_for(raw).decode(raw)
             # A price change, most of the stream, vetted without the call.
             if type(frame) is PriceChangeFrame and bookcore.vet_changes(
                 frame.price_changes, frame.timestamp
@@ -1172,7 +1186,11 @@ def parse_market_items(
         # The venue's usual frame, one object, as market_frames takes it but
         # without the call: this runs for every message of the stream.
         try:
-            frame = _FAST_ONE.decode(raw)
+            # _decoder_for, inlined: this runs for every message.
+            decoder = (
+                _PRICE_CHANGE_ONE if raw.endswith(_PRICE_CHANGE_ENDS) else _FAST_ONE
+            )
+            frame = decoder.decode(raw)
         except _DEFER:
             return list(_parse_frame(raw, stats, _MARKET_PARSERS))
         if (

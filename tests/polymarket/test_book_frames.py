@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings, target
@@ -20,6 +21,7 @@ from polybot.polymarket.parsing import (
     parse_market_message,
 )
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "polymarket"
 TOKENS = ("1", "2")
 # Text variants of one price ("0.5", "0.50") and the empty-side words (0, 1).
 PRICES = ("0", "0.4", "0.45", "0.5", "0.50", "0.55", "0.6", "1")
@@ -183,3 +185,23 @@ def test_a_price_change_frame_is_applied_without_building_its_event(
         (True, "0xd"),
     ]
     assert books["2"].updated_at.isoformat() == "2025-11-24T16:00:00.500000+00:00"
+
+
+def test_a_price_change_as_the_venue_writes_it_takes_the_fast_path() -> None:
+    # The venue's own example: event_type last.
+    raw = FIXTURES.joinpath("ws-market-price_change.json").read_text()
+    [item] = parse_market_items(raw)
+    assert isinstance(item, PriceChangeFrame)
+    assert [c.asset_id[:6] for c in item.price_changes] == ["713210", "521143"]
+    assert parse_market_items(raw)[0].event() == parse_market_message(raw)[0]
+
+
+def test_a_frame_without_its_event_type_is_not_taken_for_a_price_change() -> None:
+    # The price-change decoder would take it (a struct's own tag is optional
+    # to msgspec); the validated path skips a frame of no known event.
+    change = json.loads(FIXTURES.joinpath("ws-market-price_change.json").read_text())
+    del change["event_type"]
+    assert parse_market_items(json.dumps(change)) == []
+    spaced = json.dumps({**change, "event_type": "price_change"}, indent=1)
+    [item] = parse_market_items(spaced)  # another spacing: the union decoder
+    assert isinstance(item, PriceChangeFrame)
