@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from markets.live import (
@@ -100,6 +100,10 @@ class BookPublisher:
         self.channel_layer = channel_layer
         self.interval = interval
         self._dirty: set[str] = set()
+        # Marks tokens changed. The set's own update, bound once: the stream
+        # marks after every message, and a method of ours would cost a Python
+        # call each time. (So the set is cleared, never replaced.)
+        self.mark: Callable[[Iterable[str]], None] = self._dirty.update
         # Tokens with an open page (from the interest registry). Every dirty
         # book goes to the cache, but only watched ones are pushed: a push to
         # a group nobody joined still costs a Redis round trip. None: push all.
@@ -111,9 +115,6 @@ class BookPublisher:
         # Trades since the last flush, oldest first, per token: written with
         # the books, not one Redis round trip per trade in the message loop.
         self._trades: dict[str, list[Trade]] = {}
-
-    def mark(self, asset_ids: Iterable[str]) -> None:
-        self._dirty.update(asset_ids)
 
     def trade(self, asset_id: str, trade: Trade) -> None:
         """Queue a trade for the token's recent-trades list. Only the last
@@ -142,7 +143,8 @@ class BookPublisher:
     async def _flush_views(self) -> int:
         if not self._dirty:
             return 0
-        dirty, self._dirty = self._dirty, set()
+        dirty = self._dirty.copy()
+        self._dirty.clear()
         now = utc_now().isoformat()
         views = [
             book_view_of(book, updated_at=now)
