@@ -1191,12 +1191,13 @@ def parse_market_items(
                 _PRICE_CHANGE_ONE if raw.endswith(_PRICE_CHANGE_ENDS) else _FAST_ONE
             )
             frame = decoder.decode(raw)
-        except _DEFER:
-            return list(_parse_frame(raw, stats, _MARKET_PARSERS))
-        if (
-            type(frame) is PriceChangeFrame
-            and _vet_changes(frame.price_changes, frame.timestamp)
-        ) or frame.vet():
+            vetted = (
+                type(frame) is PriceChangeFrame
+                and _vet_changes(frame.price_changes, frame.timestamp)
+            ) or frame.vet()
+        except _DEFER:  # as in market_frames: the validated path decides
+            vetted = False
+        if vetted:
             if stats is not None:
                 stats.parsed += 1
             return [frame]
