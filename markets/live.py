@@ -107,8 +107,8 @@ end
 
 
 # Each token's new trades pushed onto its list, newest at the head, and the
-# list trimmed and kept alive, as _queue_trades does: ARGV[1] is how many to
-# keep, ARGV[2] the TTL, ARGV[i + 2] the entries for KEYS[i], oldest first,
+# list trimmed and kept alive (the one place that does): ARGV[1] is how many
+# to keep, ARGV[2] the TTL, ARGV[i + 2] the entries for KEYS[i], oldest first,
 # joined by newlines. The push is a pcall: with call, one key that cannot
 # take it (another type) would end the script for the keys after it, and
 # Redis keeps what the keys before it got, so a retry would push those
@@ -243,23 +243,16 @@ def trade_entry(price: str, size: str, side: str, at: str | int) -> bytes:
 
 
 def recent_trade_add(token_id: str, trade: RecentTrade) -> None:
-    """Newest first, capped. (The stream queues its trades and writes them
-    at its flush, through ``LiveWriter.add_trades``.)"""
+    """Newest first, capped, through the same script as the stream's
+    ``LiveWriter.add_trades`` (which writes many tokens' trades at a flush)."""
     from polybot.lib.redis import redis_client
 
     entry = trade_entry(str(trade.price), str(trade.size), trade.side, trade.at)
-    pipe = redis_client().pipeline()
-    _queue_trades(pipe, token_id, [entry])
-    pipe.execute()
-
-
-def _queue_trades(pipe: Any, token_id: str, entries: Sequence[bytes]) -> None:
-    """Queue on a (sync or async) pipeline: push ``entries`` (oldest first)
-    onto the token's list, newest at the head, and keep the last ones."""
-    key = _TRADES_KEY.format(token_id)
-    pipe.lpush(key, *entries)
-    pipe.ltrim(key, 0, RECENT_TRADES_KEEP - 1)
-    pipe.expire(key, _TRADES_TTL)
+    push_trades = redis_client().register_script(_PUSH_TRADES)
+    push_trades(
+        keys=[_TRADES_KEY.format(token_id)],
+        args=[RECENT_TRADES_KEEP, _TRADES_TTL, entry],
+    )
 
 
 def recent_trades_get(token_id: str, limit: int = 20) -> list[RecentTrade]:
