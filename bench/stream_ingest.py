@@ -6,11 +6,13 @@ Python objects (no types, no validation). json.loads alone and the stream's
 own decode (msgspec into its text frames, before vetting) are printed too,
 for reference only.
 
-The pipeline is the stream process's own (``StreamRunner.on_frame`` and
-``on_event``, as ``MarketStream`` hands them frames and events): the
-parser's fast path hands vetted text frames, which the books apply as they
-are (``BookRegistry.apply_frame``, through the compiled ``bookcore`` where
-it was built); other frames go through typed events. Trades are queued for
+The pipeline is the stream process's own (``MarketStream``'s ``on_text``,
+then ``StreamRunner.on_frame`` and ``on_event`` for what it leaves): a price
+change is decoded, vetted and applied in one call
+(``BookRegistry.text_ingester``, the compiled ``bookcore`` where it was
+built); the parser's fast path hands other vetted text frames, which the
+books apply as they are (``BookRegistry.apply_frame``); other frames go
+through typed events. Trades are queued for
 the recent-trades lists, which the flush writes along with the books.
 
 Messages are written with the venue's keys in the venue's order (as in
@@ -178,6 +180,9 @@ async def ingest(
         paper.on_event(event)
         publisher.mark(books.apply(event))
 
+    # MarketStream's on_text, as the stream process sets it: most messages
+    # (price changes) whole, in one compiled call; False for the rest.
+    ingest_text = books.text_ingester(publisher.dirty, paper.queues)
     # As the stream does: every frame is counted (parsed, skipped) per connection.
     stats = ParseStats()
     flushing: asyncio.Task[int] | None = None
@@ -185,11 +190,14 @@ async def ingest(
     next_flush = started + interval
     for count, raw in enumerate(messages):
         # As the stream's websocket loop delivers them (MarketStream).
-        for item in parse_market_items(raw, stats):
-            if isinstance(item, MarketFrame):
-                on_frame(item)
-            else:
-                await on_event(item)
+        if ingest_text(raw):
+            stats.parsed += 1
+        else:
+            for item in parse_market_items(raw, stats):
+                if isinstance(item, MarketFrame):
+                    on_frame(item)
+                else:
+                    await on_event(item)
         # The stream's publisher is a task on the same loop: its rendering
         # takes turns with ingest and its Redis round trips overlap it. While
         # a flush runs, ingest gives the loop a turn per message (the most

@@ -99,11 +99,13 @@ class BookPublisher:
         self.books = books
         self.channel_layer = channel_layer
         self.interval = interval
-        self._dirty: set[str] = set()
+        # Tokens changed since the last flush. Cleared, never replaced: the
+        # stream's compiled path holds it (BookRegistry.text_ingester).
+        self.dirty: set[str] = set()
         # Marks tokens changed. The set's own update, bound once: the stream
         # marks after every message, and a method of ours would cost a Python
-        # call each time. (So the set is cleared, never replaced.)
-        self.mark: Callable[[Iterable[str]], None] = self._dirty.update
+        # call each time.
+        self.mark: Callable[[Iterable[str]], None] = self.dirty.update
         # Tokens with an open page (from the interest registry). Every dirty
         # book goes to the cache, but only watched ones are pushed: a push to
         # a group nobody joined still costs a Redis round trip. None: push all.
@@ -141,10 +143,10 @@ class BookPublisher:
                 await self._flush_trades()
 
     async def _flush_views(self) -> int:
-        if not self._dirty:
+        if not self.dirty:
             return 0
-        dirty = self._dirty.copy()
-        self._dirty.clear()
+        dirty = self.dirty.copy()
+        self.dirty.clear()
         now = utc_now().isoformat()
         views = [
             book_view_of(book, updated_at=now)
@@ -157,7 +159,7 @@ class BookPublisher:
             await self.writer.set_many(views)
         except Exception:
             # Keep them dirty: the next flush writes them again.
-            self._dirty |= dirty
+            self.dirty |= dirty
             raise
         if self.channel_layer is not None:
             # Concurrently, in waves: each group_send is a Redis round trip and

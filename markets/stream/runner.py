@@ -82,15 +82,18 @@ class StreamRunner:
         self.recorder = (
             BookRecorder() if settings.POLYBOT_BOOK_RECORDER_DAYS > 0 else None
         )
-        self.market_stream = MarketStream(
-            config, on_event=self.on_event, settings=runner_settings.stream,
-            on_raw=None if self.recorder is None else self.recorder.record,
-            on_frame=self.on_frame,
-        )  # fmt: skip
         # Resting paper orders, filled by this stream's market events.
         self.paper = RestingPaperOrders(
             self.books, interval=runner_settings.paper_refresh
         )
+        self.market_stream = MarketStream(
+            config, on_event=self.on_event, settings=runner_settings.stream,
+            on_raw=None if self.recorder is None else self.recorder.record,
+            on_frame=self.on_frame,
+            # Most messages, whole: what on_frame does with a price change,
+            # in one compiled call (not for tokens with resting paper orders).
+            on_text=self.books.text_ingester(self.publisher.dirty, self.paper.queues),
+        )  # fmt: skip
         # Live accounts' fills and order states, from their user channels.
         self.user_streams = LiveUserStreams(
             config, settings=runner_settings.stream,

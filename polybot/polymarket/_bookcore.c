@@ -32,6 +32,9 @@ static PyObject *zero = NULL;
 static PyObject *one = NULL;
 
 static PyObject *s_buy;
+/* The two ways the venue ends a price change (parsing._PRICE_CHANGE_ENDS),
+ * and the book method that reconciles a venue top that differs. */
+static PyObject *s_tag_end, *s_tag_end_spaced, *s_venue_top_differs;
 
 /* ---- attributes -------------------------------------------------------- */
 
@@ -57,11 +60,13 @@ static Attr level_price = {"price"}, level_size = {"size"};
 static Attr side_levels = {"levels"}, side_best = {"best"}, side_ascending = {"_ascending"};
 static Attr book_market = {"market"}, book_bids = {"_bids"}, book_asks = {"_asks"},
     book_hash = {"hash"}, book_updated = {"_updated_raw"};
+static Attr frame_changes = {"price_changes"}, frame_time = {"timestamp"};
 
 static Attr *const attrs[] = {
     &change_asset, &change_price, &change_size, &change_side, &change_hash,
     &change_bid, &change_ask, &level_price, &level_size, &side_levels, &side_best,
     &side_ascending, &book_market, &book_bids, &book_asks, &book_hash, &book_updated,
+    &frame_changes, &frame_time,
 };
 
 /* The offset applies only where the generic lookup would find this very
@@ -733,6 +738,115 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(ingest_price_change_doc,
+"ingest_price_change(decode, books, dirty, watched, raw) -> bool\n\n"
+"The stream's whole path for one price_change text, in one call: decoded\n"
+"(decode: the PriceChangeFrame decoder's), vetted (vet_changes), applied\n"
+"(apply_price_change, then book._venue_top_differs(last) for each book\n"
+"whose venue top differs) and its tokens added to the dirty set. False,\n"
+"with nothing changed, for anything else: not a price change ending with\n"
+"its tag, not decodable, not vetted here, a token in watched (resting\n"
+"paper orders want the event first) or without its book and market. The\n"
+"caller then parses the text the general way.");
+
+/* True when raw ends with the price change's tag as the venue writes it:
+ * the frame decoder would also take a text with no tag at all. */
+static int
+ends_with_tag(PyObject *raw)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(raw);
+    Py_ssize_t found = PyUnicode_Tailmatch(raw, s_tag_end, 0, n, 1);
+    if (found == 0)
+        found = PyUnicode_Tailmatch(raw, s_tag_end_spaced, 0, n, 1);
+    return (int)found;
+}
+
+static PyObject *
+ingest_price_change(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5 || !PyDict_CheckExact(args[1]) || !PySet_CheckExact(args[2])
+        || !PyDict_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError,
+            "ingest_price_change(decode, books: dict, dirty: set, watched: dict, raw)");
+        return NULL;
+    }
+    if (!configured())
+        return NULL;
+    PyObject *books = args[1], *dirty = args[2], *watched = args[3], *raw = args[4];
+    if (!PyUnicode_CheckExact(raw))
+        Py_RETURN_FALSE;
+    int tagged = ends_with_tag(raw);
+    if (tagged <= 0)
+        return tagged < 0 ? NULL : Py_NewRef(Py_False);
+    PyObject *frame = PyObject_Vectorcall(args[0], &raw, 1, NULL);
+    if (frame == NULL) {
+        /* Not decodable as a price change: the general path decides (and
+         * counts it). Only an Exception: an interrupt goes on up. */
+        if (!PyErr_ExceptionMatches(PyExc_Exception))
+            return NULL;
+        PyErr_Clear();
+        Py_RETURN_FALSE;
+    }
+    PyObject *changes = NULL, *timestamp = NULL, *vetted = NULL, *done = NULL;
+    PyObject *asset = NULL, *result = NULL;
+    GET(frame, frame_changes, changes);
+    GET(frame, frame_time, timestamp);
+    if (!PyTuple_CheckExact(changes) || PyTuple_GET_SIZE(changes) == 0) {
+        result = Py_NewRef(Py_False);
+        goto error;
+    }
+    PyObject *vet_args[2] = {changes, timestamp};
+    if ((vetted = vet_changes(module, vet_args, 2)) == NULL)
+        goto error;
+    if (vetted != Py_True) {
+        result = Py_NewRef(Py_False);
+        goto error;
+    }
+    if (PyDict_GET_SIZE(watched) > 0) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(changes); i++) {
+            GET(PyTuple_GET_ITEM(changes, i), change_asset, asset);
+            int wanted = PyDict_Contains(watched, asset);
+            Py_CLEAR(asset);
+            if (wanted != 0) {
+                if (wanted > 0)
+                    result = Py_NewRef(Py_False);
+                goto error;
+            }
+        }
+    }
+    PyObject *apply_args[3] = {books, changes, timestamp};
+    if ((done = apply_price_change(module, apply_args, 3)) == NULL)
+        goto error;
+    if (done == Py_None) {  /* nothing changed: the general path makes the books */
+        result = Py_NewRef(Py_False);
+        goto error;
+    }
+    PyObject *ids = done;
+    if (PyList_CheckExact(done)) {
+        /* The ids, then each book whose venue top differs and its change. */
+        ids = PyList_GET_ITEM(done, 0);
+        for (Py_ssize_t i = 1; i + 1 < PyList_GET_SIZE(done); i += 2) {
+            PyObject *fixed = PyObject_CallMethodOneArg(
+                PyList_GET_ITEM(done, i), s_venue_top_differs, PyList_GET_ITEM(done, i + 1));
+            if (fixed == NULL)
+                goto error;
+            Py_DECREF(fixed);
+        }
+    }
+    for (Py_ssize_t t = 0; t < PyTuple_GET_SIZE(ids); t++)
+        if (PySet_Add(dirty, PyTuple_GET_ITEM(ids, t)) < 0)
+            goto error;
+    result = Py_NewRef(Py_True);
+error:
+    Py_DECREF(frame);
+    Py_XDECREF(changes);
+    Py_XDECREF(timestamp);
+    Py_XDECREF(vetted);
+    Py_XDECREF(done);
+    Py_XDECREF(asset);
+    return result;
+}
+
 PyDoc_STRVAR(load_levels_doc,
 "load_levels(side, levels) -> bool\n\n"
 "_BookSide.load_text for a snapshot whose prices do not repeat: replaces\n"
@@ -855,6 +969,7 @@ static PyMethodDef methods[] = {
     {"vet_trade", (PyCFunction)(void (*)(void))vet_trade, METH_FASTCALL, vet_trade_doc},
     {"apply_changes", (PyCFunction)(void (*)(void))apply_changes, METH_FASTCALL, apply_changes_doc},
     {"apply_price_change", (PyCFunction)(void (*)(void))apply_price_change, METH_FASTCALL, apply_price_change_doc},
+    {"ingest_price_change", (PyCFunction)(void (*)(void))ingest_price_change, METH_FASTCALL, ingest_price_change_doc},
     {"load_levels", (PyCFunction)(void (*)(void))load_levels, METH_FASTCALL, load_levels_doc},
     {"one_asset", one_asset, METH_O, one_asset_doc},
     {NULL, NULL, 0, NULL},
@@ -868,7 +983,10 @@ static struct PyModuleDef module_def = {
 PyMODINIT_FUNC
 PyInit__bookcore(void)
 {
-    if ((s_buy = PyUnicode_InternFromString("BUY")) == NULL)
+    if ((s_buy = PyUnicode_InternFromString("BUY")) == NULL
+        || (s_tag_end = PyUnicode_InternFromString("\"event_type\":\"price_change\"}")) == NULL
+        || (s_tag_end_spaced = PyUnicode_InternFromString("\"event_type\": \"price_change\"}")) == NULL
+        || (s_venue_top_differs = PyUnicode_InternFromString("_venue_top_differs")) == NULL)
         return NULL;
     for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
         if ((attrs[i]->name = PyUnicode_InternFromString(attrs[i]->text)) == NULL)

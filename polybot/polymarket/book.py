@@ -31,10 +31,11 @@ between; both paths leave a book in exactly the same state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from operator import attrgetter
 
 from polybot.polymarket import bookcore
@@ -54,6 +55,7 @@ from polybot.polymarket.models import (
     TickSizeChangeEvent,
 )
 from polybot.polymarket.parsing import (
+    PRICE_CHANGE_DECODE,
     PRICES,
     BookFrame,
     LastTradePriceFrame,
@@ -638,6 +640,26 @@ class BookRegistry:
         elif market and not existing.market:
             existing.market = market
         return existing
+
+    def text_ingester(
+        self, dirty: set[str], watched: Mapping[str, object]
+    ) -> Callable[[str | bytes], bool]:
+        """The stream's whole path for most of its messages, in one compiled
+        call (``bookcore.ingest_price_change``): a price change's text is
+        decoded, vetted and applied as ``apply_frame`` applies its frame, and
+        its tokens are added to ``dirty``. It returns False, with nothing
+        changed, for every other text, and for a price change on a token in
+        ``watched`` (resting paper orders, which take the event before the
+        book changes) or without its book: those are parsed the usual way.
+        ``dirty`` and ``watched`` are held, so they must be changed in place,
+        never replaced."""
+        return partial(
+            bookcore.ingest_price_change,
+            PRICE_CHANGE_DECODE,
+            self._books,
+            dirty,
+            watched,
+        )
 
     def discard(self, asset_id: str) -> None:
         """Forget a book, e.g. after unsubscribing from its token."""

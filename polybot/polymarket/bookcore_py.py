@@ -8,7 +8,7 @@ caller runs the full check (``parsing``). Applying trusts what was vetted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -141,6 +141,42 @@ def apply_price_change(
             differs += (book, last)
     ids = tuple(by_token)
     return [ids, *differs] if differs else ids
+
+
+# How the venue ends a price change (parsing._PRICE_CHANGE_ENDS).
+_TAG_ENDS = ('"event_type":"price_change"}', '"event_type": "price_change"}')
+
+
+def ingest_price_change(
+    decode: Callable[[str], Any],
+    books: dict[str, Any],
+    dirty: set[str],
+    watched: Mapping[str, object],
+    raw: object,
+) -> bool:
+    if type(raw) is not str or not raw.endswith(_TAG_ENDS):
+        return False
+    try:
+        frame = decode(raw)
+    except Exception:  # the general path decides, and counts it
+        return False
+    changes, timestamp = frame.price_changes, frame.timestamp
+    if type(changes) is not tuple or not changes:
+        return False
+    if not vet_changes(changes, timestamp):
+        return False
+    if watched and any(change.asset_id in watched for change in changes):
+        return False
+    done = apply_price_change(books, changes, timestamp)
+    if done is None:
+        return False
+    ids = done
+    if type(done) is list:
+        ids, *differs = done
+        for book, last in zip(differs[::2], differs[1::2], strict=True):
+            book._venue_top_differs(last)
+    dirty.update(ids)
+    return True
 
 
 def load_levels(side: Any, levels: tuple[Any, ...], is_bid: bool) -> bool:

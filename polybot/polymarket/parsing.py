@@ -978,6 +978,9 @@ _FAST_ONE = msgspec.json.Decoder(_AnyFrame)
 # takes the union decoder, which finds the tag wherever it is.
 _PRICE_CHANGE_ONE = msgspec.json.Decoder(PriceChangeFrame)
 _PRICE_CHANGE_ENDS = ('"event_type":"price_change"}', '"event_type": "price_change"}')
+# For the compiled path that takes a price change's text whole
+# (BookRegistry.text_ingester), which checks those ends itself.
+PRICE_CHANGE_DECODE = _PRICE_CHANGE_ONE.decode
 
 
 def _decoder_for(raw: str) -> msgspec.json.Decoder[Any]:

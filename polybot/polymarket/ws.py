@@ -77,6 +77,9 @@ MAX_ASSETS_PER_CONNECTION = 200
 MarketHandler = Callable[[MarketEvent | StreamReconnected], Awaitable[None]]
 RawHandler = Callable[[str], None]
 FrameHandler = Callable[[MarketFrame], None]
+# Takes a whole frame's text first: True when it handled it, False to have
+# it parsed (the stream's compiled price-change path, BookRegistry.text_ingester).
+TextHandler = Callable[[str | bytes], bool]
 UserHandler = Callable[[UserEvent | StreamReconnected], Awaitable[None]]
 
 _E = TypeVar("_E")
@@ -162,8 +165,9 @@ class _Stream(ABC, Generic[_E]):
         self._config = config
         self._on_event = on_event
         self._on_raw = on_raw
-        # The market stream's handler of fast-path frames (MarketStream).
+        # The market stream's handlers of fast-path frames (MarketStream).
         self._on_frame: FrameHandler | None = None
+        self._on_text: TextHandler | None = None
         self._rand = rand
         self._shards: list[_Shard[_E]] = []
         self._shard_ids = itertools.count()
@@ -445,6 +449,10 @@ class _Shard(Generic[_E]):
             stream.counters.messages += 1
             if stream._on_raw is not None:
                 self._call_on_raw(stream._on_raw, raw)
+            on_text = stream._on_text
+            if on_text is not None and on_text(raw):
+                stream.stats.parsed += 1
+                continue
             on_frame = stream._on_frame
             for event in self._parse(raw):
                 if on_frame is not None and isinstance(event, MarketFrame):
@@ -521,6 +529,10 @@ class MarketStream(_Stream[MarketEvent]):
     ``MarketFrame`` objects instead of events (``parse_market_items``), for a
     consumer that applies them to its books as they are (the stream process);
     it is called, not awaited, so the bulk of the stream costs no coroutine.
+    ``on_text`` (with ``on_frame``) is offered each frame's text before it is
+    parsed, and handles what it can whole (most of the stream: one call per
+    price change, ``BookRegistry.text_ingester``); it returns False for the
+    rest, which is parsed as above.
     """
 
     channel = "market"
@@ -536,10 +548,12 @@ class MarketStream(_Stream[MarketEvent]):
         rand: Callable[[], float] = random.random,
         on_raw: RawHandler | None = None,
         on_frame: FrameHandler | None = None,
+        on_text: TextHandler | None = None,
     ) -> None:
         super().__init__(f"{config.ws_url.rstrip('/')}/market", config, on_event,
                          settings or StreamSettings(), rand, on_raw)  # fmt: skip
         self._on_frame = on_frame
+        self._on_text = on_text if on_frame is not None else None
         self._owner: dict[str, _Shard[MarketEvent]] = {}
         self._assign(list(dict.fromkeys(asset_ids)))
 

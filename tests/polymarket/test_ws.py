@@ -471,6 +471,58 @@ async def test_on_frame_is_called_with_fast_path_frames_and_on_event_gets_the_re
     ]
 
 
+async def test_on_text_takes_each_frame_first_and_what_it_declines_is_parsed(
+    venue: FakeVenue, recorder: Recorder, running
+) -> None:
+    venue.book_on_subscribe = False
+    texts: list[str] = []
+
+    def take_price_changes(raw: str | bytes) -> bool:
+        texts.append(raw)  # type: ignore[arg-type]
+        return '"price_change"' in str(raw)
+
+    frames: list[MarketFrame] = []
+    stream = MarketStream(
+        venue.config, ["t1"], on_event=recorder, settings=CALM, rand=no_jitter,
+        on_frame=frames.append, on_text=take_price_changes,
+    )  # fmt: skip
+    running(stream)
+    await venue.wait(lambda: len(venue.connections) == 1)
+    conn = venue.connections[0]
+
+    await conn.send(PRICE_CHANGE)
+    await conn.send(LAST_TRADE_PRICE)
+    await conn.send({**BOOK, "new_field": "x"})
+    await recorder.wait(lambda: len(recorder.events) == 1)
+
+    # Every frame was offered whole; the price change went no further.
+    assert [json.loads(t)["event_type"] for t in texts] == [
+        "price_change", "last_trade_price", "book",
+    ]  # fmt: skip
+    assert [type(f) for f in frames] == [LastTradePriceFrame]
+    assert [type(e) for e in recorder.events] == [BookEvent]
+    assert stream.stats.parsed == 3
+
+
+async def test_on_text_is_not_used_without_on_frame(
+    venue: FakeVenue, recorder: Recorder, running
+) -> None:
+    # What on_text leaves must go to on_frame: without one, it is not asked.
+    venue.book_on_subscribe = False
+    texts: list[str] = []
+    stream = MarketStream(
+        venue.config, ["t1"], on_event=recorder, settings=CALM, rand=no_jitter,
+        on_text=lambda raw: texts.append(raw) or True,  # type: ignore[func-returns-value]
+    )  # fmt: skip
+    running(stream)
+    await venue.wait(lambda: len(venue.connections) == 1)
+
+    await venue.connections[0].send(PRICE_CHANGE)
+    await recorder.wait(lambda: len(recorder.events) == 1)
+
+    assert texts == [] and [type(e) for e in recorder.events] == [PriceChangeEvent]
+
+
 async def test_it_sends_exact_dynamic_subscribe_and_unsubscribe_frames(
     venue: FakeVenue, recorder: Recorder, running
 ) -> None:
