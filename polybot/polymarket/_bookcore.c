@@ -17,6 +17,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
+#include <math.h>
+#include <stdint.h>
 
 /* Must match parsing._SIZE_DIGITS / _SIZE_DECIMALS (a test checks). */
 #define SIZE_DIGITS 15
@@ -327,6 +329,76 @@ vet_trade(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return PyBool_FromLong(known && plain_size(args[1]) && timestamp_plain(args[2]));
 }
 
+/* ---- price order ------------------------------------------------------- */
+
+/* Comparing two Decimals costs a context lookup and a conversion every
+ * time, and the stream compares the same few hundred price objects (the
+ * cache's) millions of times. So each price object met here keeps its float,
+ * by address: the object is held, so its address stays its own. Two prices
+ * whose floats differ compare as their floats do: Decimal's float is
+ * correctly rounded, hence monotonic, so x < y as floats implies a < b.
+ * Equal floats (two texts of one price, or prices closer than a float
+ * tells), and objects not kept (the table is full), take the Decimal
+ * comparison. */
+#define RANKS 4096  /* a power of two; filled to half at most */
+typedef struct {
+    PyObject *price;
+    double value;
+} Rank;
+static Rank ranks[RANKS];
+static int ranked = 0;
+
+static inline size_t
+rank_slot(PyObject *price)
+{
+    /* Fibonacci hashing of the address: its top 12 bits. */
+    return (size_t)((((uint64_t)(uintptr_t)price >> 4) * 0x9E3779B97F4A7C15ull) >> 52);
+}
+
+static inline int
+rank_of(PyObject *price, double *value)
+{
+    for (size_t i = rank_slot(price); ranks[i].price != NULL; i = (i + 1) & (RANKS - 1))
+        if (ranks[i].price == price) {
+            *value = ranks[i].value;
+            return 1;
+        }
+    return 0;
+}
+
+/* Keeps a Decimal's float (once; nothing when the table is half full). */
+static void
+rank_note(PyObject *price)
+{
+    if (ranked >= RANKS / 2 || zero == NULL || Py_TYPE(price) != Py_TYPE(zero))
+        return;
+    size_t i = rank_slot(price);
+    for (; ranks[i].price != NULL; i = (i + 1) & (RANKS - 1))
+        if (ranks[i].price == price)
+            return;
+    double value = PyFloat_AsDouble(price);
+    if (value == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();  /* not kept: compared as Decimals */
+        return;
+    }
+    if (!isfinite(value))
+        return;
+    ranks[i].price = Py_NewRef(price);
+    ranks[i].value = value;
+    ranked++;
+}
+
+/* PyObject_RichCompareBool(a, b, op) for prices (op: Py_LT, Py_GT or
+ * Py_EQ), by their floats when those tell. */
+static int
+price_compare(PyObject *a, PyObject *b, int op)
+{
+    double x, y;
+    if (a != b && rank_of(a, &x) && rank_of(b, &y) && x != y)
+        return op == Py_LT ? x < y : op == Py_GT ? x > y : 0;
+    return PyObject_RichCompareBool(a, b, op);
+}
+
 /* ---- applying ---------------------------------------------------------- */
 
 /* The Decimal of a vetted price text: the cache, else price_of (a vetted
@@ -335,8 +407,10 @@ static PyObject *
 price_value(PyObject *text)
 {
     PyObject *value = PyDict_GetItemWithError(prices, text);
-    if (value != NULL)
+    if (value != NULL) {
+        rank_note(value);
         return Py_NewRef(value);
+    }
     if (PyErr_Occurred())
         return NULL;
     value = PyObject_CallOneArg(price_of, text);
@@ -352,7 +426,7 @@ price_value(PyObject *text)
 static int
 better(PyObject *a, PyObject *b, int is_bid)
 {
-    return PyObject_RichCompareBool(a, b, is_bid ? Py_GT : Py_LT);
+    return price_compare(a, b, is_bid ? Py_GT : Py_LT);
 }
 
 /* The best price left in levels (None when empty). New reference. */
@@ -460,7 +534,7 @@ side_drop(Side *s, PyObject *price)
     if (PyDict_DelItem(s->levels, price) < 0)
         return -1;
     s->order_changed = 1;
-    int was_best = s->best == Py_None ? 0 : PyObject_RichCompareBool(price, s->best, Py_EQ);
+    int was_best = s->best == Py_None ? 0 : price_compare(price, s->best, Py_EQ);
     if (was_best < 0)
         return -1;
     if (was_best) {
@@ -479,12 +553,12 @@ top_agrees(PyObject *venue, PyObject *ours, PyObject *empty_word, int is_bid)
 {
     if (venue == Py_None)
         return 1;
-    int real = PyObject_RichCompareBool(venue, empty_word, is_bid ? Py_GT : Py_LT);
+    int real = price_compare(venue, empty_word, is_bid ? Py_GT : Py_LT);
     if (real <= 0)
         return real < 0 ? -1 : ours == Py_None;
     if (ours == Py_None)
         return 0;
-    return PyObject_RichCompareBool(ours, venue, Py_EQ);
+    return price_compare(ours, venue, Py_EQ);
 }
 
 /* Sets each vetted change (of token_of[i] == token, or every change when
@@ -541,7 +615,7 @@ apply_to_sides(PyObject *changes, const Py_ssize_t *token_of, Py_ssize_t token,
     if (agrees > 0)
         agrees = top_agrees(venue_ask ? venue_ask : Py_None, asks.best, one, 0);
     if (agrees > 0 && bids.best != Py_None && asks.best != Py_None)
-        agrees = PyObject_RichCompareBool(bids.best, asks.best, Py_LT);
+        agrees = price_compare(bids.best, asks.best, Py_LT);
     result = agrees;
     goto done;
 error:
@@ -959,6 +1033,8 @@ configure(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_XSETREF(price_of, Py_NewRef(args[1]));
     Py_XSETREF(zero, Py_NewRef(args[2]));
     Py_XSETREF(one, Py_NewRef(args[3]));
+    rank_note(zero);
+    rank_note(one);
     Py_RETURN_NONE;
 }
 

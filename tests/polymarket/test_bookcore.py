@@ -358,3 +358,27 @@ def test_polybot_bookcore_python_runs_the_twin() -> None:
         check=True,
     )
     assert ran.stdout.split() == ["False", "polybot.polymarket.bookcore_py"]
+
+
+def test_prices_closer_than_a_float_tells_still_order_as_decimals() -> None:
+    # The compiled core compares prices by their floats when those differ;
+    # these two are one float, so the Decimals decide.
+    low, high = "0.1", "0.1000000000000000001"
+    assert float(Decimal(low)) == float(Decimal(high))
+    for text in (low, high):
+        PRICES.get(text)
+    for core in filter(None, (_bookcore, bookcore_py)):
+        bids, asks = sides()
+        core.apply_changes(
+            (
+                raw_change("1", low, "5", "BUY", None, None),
+                raw_change("1", high, "5", "BUY", None, None),
+                raw_change("1", high, "5", "SELL", None, None),
+                raw_change("1", low, "5", "SELL", None, None),
+            ),
+            bids,
+            asks,
+        )
+        assert (bids.best, asks.best) == (Decimal(high), Decimal(low))
+        core.apply_changes((raw_change("1", high, "0", "BUY", None, None),), bids, asks)
+        assert bids.best == Decimal(low)
