@@ -8,9 +8,10 @@ for reference only.
 
 The pipeline is the stream process's own (``MarketStream``'s ``on_text``,
 then ``StreamRunner.on_frame`` and ``on_event`` for what it leaves): a price
-change is decoded, vetted and applied in one call
+change or a last trade is decoded, vetted and applied in one call
 (``BookRegistry.text_ingester``, the compiled ``bookcore`` where it was
-built); the parser's fast path hands other vetted text frames, which the
+built; a trade is queued for the trade list there); the parser's fast path
+hands other vetted text frames, which the
 books apply as they are (``BookRegistry.apply_frame``); other frames go
 through typed events. Trades are queued for
 the recent-trades lists, which the flush writes along with the books.
@@ -181,8 +182,9 @@ async def ingest(
         publisher.mark(books.apply(event))
 
     # MarketStream's on_text, as the stream process sets it: most messages
-    # (price changes) whole, in one compiled call; False for the rest.
-    ingest_text = books.text_ingester(publisher.dirty, paper.queues)
+    # (price changes, last trades) whole, in one compiled call; False for
+    # the rest.
+    ingest_text = books.text_ingester(publisher.dirty, paper.queues, publisher.trade)
     # As the stream does: every frame is counted (parsed, skipped) per connection.
     stats = ParseStats()
     flushing: asyncio.Task[int] | None = None

@@ -90,9 +90,12 @@ class StreamRunner:
             config, on_event=self.on_event, settings=runner_settings.stream,
             on_raw=None if self.recorder is None else self.recorder.record,
             on_frame=self.on_frame,
-            # Most messages, whole: what on_frame does with a price change,
-            # in one compiled call (not for tokens with resting paper orders).
-            on_text=self.books.text_ingester(self.publisher.dirty, self.paper.queues),
+            # Most messages, whole: what on_frame does with a price change or
+            # a last trade, in one compiled call (not for tokens with resting
+            # paper orders).
+            on_text=self.books.text_ingester(
+                self.publisher.dirty, self.paper.queues, self.publisher.trade
+            ),
         )  # fmt: skip
         # Live accounts' fills and order states, from their user channels.
         self.user_streams = LiveUserStreams(

@@ -37,6 +37,9 @@ static PyObject *s_buy;
 /* The two ways the venue ends a price change (parsing._PRICE_CHANGE_ENDS),
  * and the book method that reconciles a venue top that differs. */
 static PyObject *s_tag_end, *s_tag_end_spaced, *s_venue_top_differs;
+/* A last trade's tag as the venue writes it (anywhere in its text), and
+ * the other side's word. */
+static PyObject *s_trade_tag, *s_trade_tag_spaced, *s_sell;
 
 /* ---- attributes -------------------------------------------------------- */
 
@@ -63,12 +66,16 @@ static Attr side_levels = {"levels"}, side_best = {"best"}, side_ascending = {"_
 static Attr book_market = {"market"}, book_bids = {"_bids"}, book_asks = {"_asks"},
     book_hash = {"hash"}, book_updated = {"_updated_raw"};
 static Attr frame_changes = {"price_changes"}, frame_time = {"timestamp"};
+static Attr trade_asset = {"asset_id"}, trade_price = {"price"}, trade_size = {"size"},
+    trade_side = {"side"}, trade_fee = {"fee_rate_bps"}, trade_time = {"timestamp"},
+    book_last_trade = {"last_trade_price"};
 
 static Attr *const attrs[] = {
     &change_asset, &change_price, &change_size, &change_side, &change_hash,
     &change_bid, &change_ask, &level_price, &level_size, &side_levels, &side_best,
     &side_ascending, &book_market, &book_bids, &book_asks, &book_hash, &book_updated,
-    &frame_changes, &frame_time,
+    &frame_changes, &frame_time, &trade_asset, &trade_price, &trade_size, &trade_side,
+    &trade_fee, &trade_time, &book_last_trade,
 };
 
 /* The offset applies only where the generic lookup would find this very
@@ -835,24 +842,13 @@ ends_with_tag(PyObject *raw)
     return (int)found;
 }
 
+/* A price change's text, taken whole (see ingest_price_change_doc): a new
+ * reference to True or False, NULL on error. */
 static PyObject *
-ingest_price_change(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+take_price_change(PyObject *module, PyObject *decode, PyObject *books, PyObject *dirty,
+                  PyObject *watched, PyObject *raw)
 {
-    if (nargs != 5 || !PyDict_CheckExact(args[1]) || !PySet_CheckExact(args[2])
-        || !PyDict_Check(args[3])) {
-        PyErr_SetString(PyExc_TypeError,
-            "ingest_price_change(decode, books: dict, dirty: set, watched: dict, raw)");
-        return NULL;
-    }
-    if (!configured())
-        return NULL;
-    PyObject *books = args[1], *dirty = args[2], *watched = args[3], *raw = args[4];
-    if (!PyUnicode_CheckExact(raw))
-        Py_RETURN_FALSE;
-    int tagged = ends_with_tag(raw);
-    if (tagged <= 0)
-        return tagged < 0 ? NULL : Py_NewRef(Py_False);
-    PyObject *frame = PyObject_Vectorcall(args[0], &raw, 1, NULL);
+    PyObject *frame = PyObject_Vectorcall(decode, &raw, 1, NULL);
     if (frame == NULL) {
         /* Not decodable as a price change: the general path decides (and
          * counts it). Only an Exception: an interrupt goes on up. */
@@ -919,6 +915,159 @@ error:
     Py_XDECREF(done);
     Py_XDECREF(asset);
     return result;
+}
+
+static PyObject *
+ingest_price_change(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5 || !PyDict_CheckExact(args[1]) || !PySet_CheckExact(args[2])
+        || !PyDict_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError,
+            "ingest_price_change(decode, books: dict, dirty: set, watched: dict, raw)");
+        return NULL;
+    }
+    if (!configured())
+        return NULL;
+    PyObject *raw = args[4];
+    if (!PyUnicode_CheckExact(raw))
+        Py_RETURN_FALSE;
+    int tagged = ends_with_tag(raw);
+    if (tagged <= 0)
+        return tagged < 0 ? NULL : Py_NewRef(Py_False);
+    return take_price_change(module, args[0], args[1], args[2], args[3], raw);
+}
+
+/* 1 when a last trade's side is None, "BUY" or "SELL" (as the frame's vet). */
+static int
+side_known(PyObject *side)
+{
+    return side == Py_None
+        || (PyUnicode_CheckExact(side)
+            && (PyUnicode_Compare(side, s_buy) == 0 || PyUnicode_Compare(side, s_sell) == 0));
+}
+
+/* A last trade's text, taken whole: decoded (decode: the frames' decoder),
+ * vetted as LastTradePriceFrame.vet accepts (accepting early only), queued
+ * (trade(asset_id, frame)), set as its book's last trade price and marked.
+ * 1 taken, 0 left to the caller with nothing done, -1 error. */
+static int
+take_last_trade(PyObject *decode, PyObject *trade_type, PyObject *numbers, PyObject *books,
+                PyObject *dirty, PyObject *watched, PyObject *trade, PyObject *raw)
+{
+    PyObject *frame = PyObject_Vectorcall(decode, &raw, 1, NULL);
+    if (frame == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_Exception))
+            return -1;
+        PyErr_Clear();
+        return 0;
+    }
+    PyObject *asset = NULL, *price = NULL, *size = NULL, *side = NULL, *fee = NULL;
+    PyObject *timestamp = NULL, *market = NULL, *value = NULL, *queued = NULL;
+    int result = -1;
+    if ((PyObject *)Py_TYPE(frame) != trade_type) {
+        result = 0;  /* the tag was inside another object: the caller's */
+        goto error;
+    }
+    GET(frame, trade_asset, asset);
+    GET(frame, trade_price, price);
+    GET(frame, trade_size, size);
+    GET(frame, trade_side, side);
+    GET(frame, trade_fee, fee);
+    GET(frame, trade_time, timestamp);
+    int known = known_price(price);
+    if (known < 0)
+        goto error;
+    int fee_known = fee == Py_None ? 1 : PyUnicode_CheckExact(fee) ? PyDict_Contains(numbers, fee) : 0;
+    if (fee_known < 0)
+        goto error;
+    if (!known || !plain_size(size) || !timestamp_plain(timestamp) || !side_known(side)
+        || !fee_known) {
+        result = 0;
+        goto error;
+    }
+    int wanted = PyDict_GET_SIZE(watched) > 0 ? PyDict_Contains(watched, asset) : 0;
+    if (wanted != 0) {
+        result = wanted > 0 ? 0 : -1;
+        goto error;
+    }
+    PyObject *book = PyDict_GetItemWithError(books, asset);  /* borrowed */
+    if (book == NULL) {
+        result = PyErr_Occurred() ? -1 : 0;
+        goto error;
+    }
+    Py_INCREF(book);  /* held: trade() runs Python code */
+    int has_market = 0;
+    if ((market = attr_get(book, &book_market)) != NULL)
+        has_market = PyObject_IsTrue(market);
+    if (market == NULL || has_market <= 0) {
+        result = market == NULL || has_market < 0 ? -1 : 0;
+        Py_DECREF(book);
+        goto error;
+    }
+    PyObject *trade_args[2] = {asset, frame};
+    if ((queued = PyObject_Vectorcall(trade, trade_args, 2, NULL)) == NULL
+        || (value = price_value(price)) == NULL
+        || attr_set(book, &book_last_trade, value) < 0
+        || PySet_Add(dirty, asset) < 0) {
+        Py_DECREF(book);
+        goto error;
+    }
+    Py_DECREF(book);
+    result = 1;
+error:
+    Py_DECREF(frame);
+    Py_XDECREF(asset);
+    Py_XDECREF(price);
+    Py_XDECREF(size);
+    Py_XDECREF(side);
+    Py_XDECREF(fee);
+    Py_XDECREF(timestamp);
+    Py_XDECREF(market);
+    Py_XDECREF(value);
+    Py_XDECREF(queued);
+    return result;
+}
+
+PyDoc_STRVAR(ingest_text_doc,
+"ingest_text(price_change_decode, frame_decode, trade_type, numbers, books,\n"
+"            dirty, watched, trade, raw) -> bool\n\n"
+"The stream's whole path for most of its texts, in one call. A price change\n"
+"(ending with its tag) as ingest_price_change takes it. A last trade (its\n"
+"tag in the text): decoded by frame_decode into a trade_type frame, vetted\n"
+"as LastTradePriceFrame.vet accepts (its fee text known to numbers),\n"
+"queued with trade(asset_id, frame), set as its book's last_trade_price\n"
+"and its token added to dirty. False, with nothing done, for anything else,\n"
+"for a token in watched and for one without its book and market.");
+
+static PyObject *
+ingest_text(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 9 || !PyDict_CheckExact(args[3]) || !PyDict_CheckExact(args[4])
+        || !PySet_CheckExact(args[5]) || !PyDict_Check(args[6])) {
+        PyErr_SetString(PyExc_TypeError,
+            "ingest_text(price_change_decode, frame_decode, trade_type, numbers: dict, "
+            "books: dict, dirty: set, watched: dict, trade, raw)");
+        return NULL;
+    }
+    if (!configured())
+        return NULL;
+    PyObject *raw = args[8];
+    if (!PyUnicode_CheckExact(raw))
+        Py_RETURN_FALSE;
+    int tagged = ends_with_tag(raw);
+    if (tagged < 0)
+        return NULL;
+    if (tagged)
+        return take_price_change(module, args[0], args[4], args[5], args[6], raw);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(raw);
+    Py_ssize_t at = PyUnicode_Find(raw, s_trade_tag, 0, n, 1);
+    if (at == -1)
+        at = PyUnicode_Find(raw, s_trade_tag_spaced, 0, n, 1);
+    if (at < 0)
+        return at == -1 ? Py_NewRef(Py_False) : NULL;
+    int taken = take_last_trade(args[1], args[2], args[3], args[4], args[5], args[6],
+                                args[7], raw);
+    return taken < 0 ? NULL : PyBool_FromLong(taken);
 }
 
 PyDoc_STRVAR(load_levels_doc,
@@ -1046,6 +1195,7 @@ static PyMethodDef methods[] = {
     {"apply_changes", (PyCFunction)(void (*)(void))apply_changes, METH_FASTCALL, apply_changes_doc},
     {"apply_price_change", (PyCFunction)(void (*)(void))apply_price_change, METH_FASTCALL, apply_price_change_doc},
     {"ingest_price_change", (PyCFunction)(void (*)(void))ingest_price_change, METH_FASTCALL, ingest_price_change_doc},
+    {"ingest_text", (PyCFunction)(void (*)(void))ingest_text, METH_FASTCALL, ingest_text_doc},
     {"load_levels", (PyCFunction)(void (*)(void))load_levels, METH_FASTCALL, load_levels_doc},
     {"one_asset", one_asset, METH_O, one_asset_doc},
     {NULL, NULL, 0, NULL},
@@ -1062,7 +1212,10 @@ PyInit__bookcore(void)
     if ((s_buy = PyUnicode_InternFromString("BUY")) == NULL
         || (s_tag_end = PyUnicode_InternFromString("\"event_type\":\"price_change\"}")) == NULL
         || (s_tag_end_spaced = PyUnicode_InternFromString("\"event_type\": \"price_change\"}")) == NULL
-        || (s_venue_top_differs = PyUnicode_InternFromString("_venue_top_differs")) == NULL)
+        || (s_venue_top_differs = PyUnicode_InternFromString("_venue_top_differs")) == NULL
+        || (s_trade_tag = PyUnicode_InternFromString("\"event_type\":\"last_trade_price\"")) == NULL
+        || (s_trade_tag_spaced = PyUnicode_InternFromString("\"event_type\": \"last_trade_price\"")) == NULL
+        || (s_sell = PyUnicode_InternFromString("SELL")) == NULL)
         return NULL;
     for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
         if ((attrs[i]->name = PyUnicode_InternFromString(attrs[i]->text)) == NULL)

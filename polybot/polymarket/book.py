@@ -55,8 +55,10 @@ from polybot.polymarket.models import (
     TickSizeChangeEvent,
 )
 from polybot.polymarket.parsing import (
+    FRAME_DECODE,
     PRICE_CHANGE_DECODE,
     PRICES,
+    VETTED_NUMBERS,
     BookFrame,
     LastTradePriceFrame,
     MarketFrame,
@@ -642,23 +644,31 @@ class BookRegistry:
         return existing
 
     def text_ingester(
-        self, dirty: set[str], watched: Mapping[str, object]
+        self,
+        dirty: set[str],
+        watched: Mapping[str, object],
+        trade: Callable[[str, LastTradePriceFrame], object],
     ) -> Callable[[str | bytes], bool]:
         """The stream's whole path for most of its messages, in one compiled
-        call (``bookcore.ingest_price_change``): a price change's text is
-        decoded, vetted and applied as ``apply_frame`` applies its frame, and
-        its tokens are added to ``dirty``. It returns False, with nothing
-        changed, for every other text, and for a price change on a token in
-        ``watched`` (resting paper orders, which take the event before the
-        book changes) or without its book: those are parsed the usual way.
-        ``dirty`` and ``watched`` are held, so they must be changed in place,
-        never replaced."""
+        call (``bookcore.ingest_text``). A price change's text is decoded,
+        vetted and applied as ``apply_frame`` applies its frame; a last
+        trade's is decoded, vetted, handed to ``trade(asset_id, frame)`` (the
+        publisher's queue) and set as its book's last price. Either way its
+        tokens are added to ``dirty``. It returns False, with nothing done,
+        for every other text, and for a token in ``watched`` (resting paper
+        orders, which take the event before the book changes) or without its
+        book: those are parsed the usual way. ``dirty`` and ``watched`` are
+        held, so they must be changed in place, never replaced."""
         return partial(
-            bookcore.ingest_price_change,
+            bookcore.ingest_text,
             PRICE_CHANGE_DECODE,
+            FRAME_DECODE,
+            LastTradePriceFrame,
+            VETTED_NUMBERS,
             self._books,
             dirty,
             watched,
+            trade,
         )
 
     def discard(self, asset_id: str) -> None:

@@ -179,6 +179,58 @@ def ingest_price_change(
     return True
 
 
+# A last trade's tag as the venue writes it, anywhere in its text.
+_TRADE_TAGS = ('"event_type":"last_trade_price"', '"event_type": "last_trade_price"')
+
+
+def ingest_text(
+    price_change_decode: Callable[[str], Any],
+    frame_decode: Callable[[str], Any],
+    trade_type: type,
+    numbers: Mapping[str, object],
+    books: dict[str, Any],
+    dirty: set[str],
+    watched: Mapping[str, object],
+    trade: Callable[[str, Any], object],
+    raw: object,
+) -> bool:
+    if type(raw) is not str:
+        return False
+    if raw.endswith(_TAG_ENDS):
+        return ingest_price_change(price_change_decode, books, dirty, watched, raw)
+    if _TRADE_TAGS[0] not in raw and _TRADE_TAGS[1] not in raw:
+        return False
+    try:
+        frame = frame_decode(raw)
+    except Exception:  # the general path decides, and counts it
+        return False
+    if type(frame) is not trade_type:
+        return False
+    asset_id, price, side, fee = (
+        frame.asset_id,
+        frame.price,
+        frame.side,
+        frame.fee_rate_bps,
+    )
+    if not (
+        _known(price)
+        and _plain_size(frame.size)
+        and _plain_time(frame.timestamp)
+        and side in (None, "BUY", "SELL")
+        and (fee is None or (type(fee) is str and fee in numbers))
+    ):
+        return False
+    if watched and asset_id in watched:
+        return False
+    book = books.get(asset_id)
+    if book is None or not book.market:
+        return False
+    trade(asset_id, frame)
+    book.last_trade_price = _price_value(price)
+    dirty.add(asset_id)
+    return True
+
+
 def load_levels(side: Any, levels: tuple[Any, ...], is_bid: bool) -> bool:
     found: dict[Decimal, str] = {}
     for level in levels:

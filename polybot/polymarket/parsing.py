@@ -978,9 +978,12 @@ _FAST_ONE = msgspec.json.Decoder(_AnyFrame)
 # takes the union decoder, which finds the tag wherever it is.
 _PRICE_CHANGE_ONE = msgspec.json.Decoder(PriceChangeFrame)
 _PRICE_CHANGE_ENDS = ('"event_type":"price_change"}', '"event_type": "price_change"}')
-# For the compiled path that takes a price change's text whole
-# (BookRegistry.text_ingester), which checks those ends itself.
+# For the compiled path that takes a price change's or a last trade's text
+# whole (BookRegistry.text_ingester), which checks those ends (and the last
+# trade's tag) itself, and the fee texts already vetted.
 PRICE_CHANGE_DECODE = _PRICE_CHANGE_ONE.decode
+FRAME_DECODE = _FAST_ONE.decode
+VETTED_NUMBERS = _NUMBERS.values
 
 
 def _decoder_for(raw: str) -> msgspec.json.Decoder[Any]:

@@ -78,7 +78,8 @@ MarketHandler = Callable[[MarketEvent | StreamReconnected], Awaitable[None]]
 RawHandler = Callable[[str], None]
 FrameHandler = Callable[[MarketFrame], None]
 # Takes a whole frame's text first: True when it handled it, False to have
-# it parsed (the stream's compiled price-change path, BookRegistry.text_ingester).
+# it parsed (the stream's compiled path for price changes and last trades,
+# BookRegistry.text_ingester).
 TextHandler = Callable[[str | bytes], bool]
 UserHandler = Callable[[UserEvent | StreamReconnected], Awaitable[None]]
 
@@ -531,7 +532,7 @@ class MarketStream(_Stream[MarketEvent]):
     it is called, not awaited, so the bulk of the stream costs no coroutine.
     ``on_text`` (with ``on_frame``) is offered each frame's text before it is
     parsed, and handles what it can whole (most of the stream: one call per
-    price change, ``BookRegistry.text_ingester``); it returns False for the
+    price change or last trade, ``BookRegistry.text_ingester``); it returns False for the
     rest, which is parsed as above.
     """
 

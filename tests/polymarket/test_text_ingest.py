@@ -1,8 +1,8 @@
-"""The stream's compiled path for a price change's text
-(``bookcore.ingest_price_change``, through ``BookRegistry.text_ingester``):
-it must leave exactly the books and dirty tokens the frame path leaves
-(``parse_market_items`` then ``BookRegistry.apply_frame``), and hand back
-untouched whatever it does not take."""
+"""The stream's compiled path for a price change's or a last trade's text
+(``bookcore.ingest_text``, through ``BookRegistry.text_ingester``): it must
+leave exactly the books, dirty tokens and queued trades the frame path
+leaves (``parse_market_items``, then ``BookRegistry.apply_frame`` and the
+runner's trade queue), and hand back untouched whatever it does not take."""
 
 from __future__ import annotations
 
@@ -19,9 +19,13 @@ from polybot.polymarket.book import BookRegistry, OrderBook
 from polybot.polymarket.parsing import (
     _ONE,
     _ZERO,
+    FRAME_DECODE,
     PRICE_CHANGE_DECODE,
     PRICES,
+    VETTED_NUMBERS,
+    LastTradePriceFrame,
     MarketFrame,
+    _text_number,
     parse_market_items,
 )
 
@@ -38,7 +42,9 @@ compiled = pytest.mark.skipif(_bookcore is None, reason="_bookcore.c not built")
 KNOWN = ("0.4", "0.45", "0.5", "0.55", "0.6")
 for text in KNOWN:
     PRICES.get(text)
+_text_number("0")  # a fee rate the stream has vetted before
 TOKENS = ("1", "2")
+Trades = list[tuple[str, Any]]
 
 
 def change(asset: str, price: str, size: str, side: str, bid: Any, ask: Any,
@@ -52,6 +58,15 @@ def text(changes: list[dict[str, Any]], timestamp: Any = "1764000000000",
     """A price change as the venue writes it: event_type last."""
     body = {"market": "0xm", "price_changes": changes, "timestamp": timestamp, **extra,
             "event_type": "price_change"}  # fmt: skip
+    return json.dumps(body, separators=(",", sep))
+
+
+def trade_text(asset: str = "1", price: str = "0.45", size: str = "10",
+               side: Any = "BUY", fee: Any = "0", sep: str = ":", **extra: Any) -> str:  # fmt: skip
+    """A last trade as the venue writes it: event_type second."""
+    body = {"asset_id": asset, "event_type": "last_trade_price", "fee_rate_bps": fee,
+            "market": "0xm", "price": price, "side": side, "size": size,
+            "timestamp": "1764000000000", **extra}  # fmt: skip
     return json.dumps(body, separators=(",", sep))
 
 
@@ -92,19 +107,27 @@ def state(books: BookRegistry) -> dict[str, Any]:
     }
 
 
-def frame_path(books: BookRegistry, dirty: set[str], raw: str) -> None:
-    # As the stream: fast-path frames applied as they are, the rest as events.
+def frame_path(books: BookRegistry, dirty: set[str], raw: str,
+               trades: Trades | None = None) -> None:  # fmt: skip
+    # As the stream: fast-path frames applied as they are (a trade queued
+    # first, as StreamRunner.on_frame does), the rest as events.
     for item in parse_market_items(raw):
         if isinstance(item, MarketFrame):
+            if type(item) is LastTradePriceFrame and trades is not None:
+                trades.append((item.asset_id, item))
             dirty.update(books.apply_frame(item))
         else:
             dirty.update(books.apply(item))
 
 
-def ingester(core: Any, books: BookRegistry, dirty: set[str], watched: Any) -> Any:
-    return lambda raw: core.ingest_price_change(
-        PRICE_CHANGE_DECODE, books._books, dirty, watched, raw
-    )
+def ingester(core: Any, books: BookRegistry, dirty: set[str], watched: Any,
+             trades: Trades | None = None) -> Any:  # fmt: skip
+    queue = trades if trades is not None else []
+    return lambda raw: core.ingest_text(
+        PRICE_CHANGE_DECODE, FRAME_DECODE, LastTradePriceFrame, VETTED_NUMBERS,
+        books._books, dirty, watched, lambda asset, frame: queue.append((asset, frame)),
+        raw,
+    )  # fmt: skip
 
 
 a_change = st.builds(
@@ -112,11 +135,17 @@ a_change = st.builds(
     st.sampled_from(("0", "10", "2.5", "1e3")), st.sampled_from(("BUY", "SELL")),
     st.one_of(st.none(), st.sampled_from(KNOWN)), st.one_of(st.none(), st.sampled_from(KNOWN)),
 )  # fmt: skip
-a_text = st.builds(
+a_price_change = st.builds(
     text, st.lists(a_change, min_size=0, max_size=5),
     st.sampled_from(("1764000000000", "1764000000", 1764000000000, "x")),
     st.sampled_from((":", ": ")),
 )  # fmt: skip
+a_trade = st.builds(
+    trade_text, st.sampled_from(TOKENS + ("3",)), st.sampled_from(KNOWN + ("0.47777", "2")),
+    st.sampled_from(("10", "2.5", "1e3")), st.sampled_from(("BUY", "SELL", "buy", None)),
+    st.sampled_from(("0", "0.0017", "x", None)), st.sampled_from((":", ": ")),
+)  # fmt: skip
+a_text = st.one_of(a_price_change, a_trade)
 
 
 @settings(max_examples=300, deadline=None)
@@ -126,17 +155,18 @@ def test_the_stream_leaves_the_books_and_marks_the_frame_path_leaves(
 ) -> None:
     # Whatever the text path takes or leaves (then parsed as usual), the
     # books and the dirty tokens end as the frame path alone leaves them.
-    expected, expected_dirty = registry(), set[str]()
+    expected, expected_dirty, expected_trades = registry(), set[str](), Trades()
     for raw in texts:
-        frame_path(expected, expected_dirty, raw)
+        frame_path(expected, expected_dirty, raw, expected_trades)
     for core in CORES:
-        books, dirty = registry(), set[str]()
-        ingest = ingester(core, books, dirty, {})
+        books, dirty, trades = registry(), set[str](), Trades()
+        ingest = ingester(core, books, dirty, {}, trades)
         for raw in texts:
             if not ingest(raw):
-                frame_path(books, dirty, raw)
+                frame_path(books, dirty, raw, trades)
         assert state(books) == state(expected)
         assert dirty == expected_dirty
+        assert trades == expected_trades
 
 
 @compiled
@@ -145,11 +175,13 @@ def test_the_stream_leaves_the_books_and_marks_the_frame_path_leaves(
 def test_the_compiled_path_takes_what_the_twin_takes(texts: list[str]) -> None:
     books = {core: registry() for core in CORES}
     dirty: dict[Any, set[str]] = {core: set() for core in CORES}
+    trades: dict[Any, Trades] = {core: [] for core in CORES}
     for raw in texts:
-        taken = [ingester(c, books[c], dirty[c], {})(raw) for c in CORES]
+        taken = [ingester(c, books[c], dirty[c], {}, trades[c])(raw) for c in CORES]
         assert taken[0] is taken[1]
         assert state(books[_bookcore]) == state(books[bookcore_py])
         assert dirty[_bookcore] == dirty[bookcore_py]
+        assert trades[_bookcore] == trades[bookcore_py]
 
 
 @pytest.mark.parametrize("core", CORES, ids=lambda c: c.__name__)
@@ -273,13 +305,87 @@ def test_an_interrupt_while_decoding_is_not_swallowed(core: Any) -> None:
 def test_text_ingester_holds_the_registry_the_dirty_set_and_the_watched_tokens() -> (
     None
 ):
-    books, dirty = registry(), set[str]()
-    ingest = books.text_ingester(dirty, {})
+    books, dirty, trades = registry(), set[str](), Trades()
+    ingest = books.text_ingester(dirty, {}, lambda a, f: trades.append((a, f)))
     books.book("3", "0xm")  # a book made after the ingester: the same dict
 
     assert ingest(text([change("3", "0.45", "5", "BUY", None, None)])) is True
+    assert ingest(trade_text("3", "0.5")) is True
+
     assert books["3"]._bids.levels == {Decimal("0.45"): "5"}
-    assert dirty == {"3"}
+    assert books["3"].last_trade_price == Decimal("0.5")
+    assert dirty == {"3"} and [a for a, _ in trades] == ["3"]
+
+
+@pytest.mark.parametrize("core", CORES, ids=lambda c: c.__name__)
+def test_it_queues_a_last_trade_and_sets_its_books_last_price(core: Any) -> None:
+    books, dirty, trades = registry(), set[str](), Trades()
+    raw = trade_text("2", "0.55", "12.5", "SELL", sep=": ")
+
+    assert ingester(core, books, dirty, {}, trades)(raw) is True
+
+    [(asset, frame)] = trades
+    assert (asset, type(frame), frame.price, frame.size, frame.side) == (
+        "2", LastTradePriceFrame, "0.55", "12.5", "SELL",
+    )  # fmt: skip
+    assert books["2"].last_trade_price == Decimal("0.55")
+    assert books["1"].last_trade_price is None
+    assert dirty == {"2"}
+
+
+@pytest.mark.parametrize("core", CORES, ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "raw",
+    [
+        trade_text(fee="0.0017777"),  # a fee rate not vetted before
+        trade_text(side="buy"),
+        trade_text(size="1e3"),
+        trade_text(price="0.4123458"),  # a price not vetted before (only here)
+        trade_text(asset="3"),  # no book
+        trade_text(new_field="x"),
+        trade_text()[:-1],  # not JSON
+        # The tag as a value of another object (escaped there, so not the tag).
+        json.dumps(
+            {
+                "event_type": "book",
+                "asset_id": "1",
+                "market": "0xm",
+                "bids": [],
+                "asks": [],
+                "timestamp": "1",
+                "hash": '"event_type":"last_trade_price"',
+            }
+        ),
+    ],
+    ids=[
+        "unvetted-fee",
+        "lower-case-side",
+        "odd-size",
+        "unseen-price",
+        "no-book",
+        "unknown-field",
+        "not-json",
+        "tag-elsewhere",
+    ],  # fmt: skip
+)
+def test_it_leaves_a_last_trade_it_does_not_take_untouched(core: Any, raw: str) -> None:
+    books, dirty, trades = registry(), set[str](), Trades()
+    before = state(books)
+
+    assert ingester(core, books, dirty, {}, trades)(raw) is False
+
+    assert state(books) == before and dirty == set() and trades == []
+    assert [b.last_trade_price for b in books] == [None, None]
+
+
+@pytest.mark.parametrize("core", CORES, ids=lambda c: c.__name__)
+def test_it_leaves_a_last_trade_on_a_token_with_resting_paper_orders(core: Any) -> None:
+    books, dirty, trades = registry(), set[str](), Trades()
+    ingest = ingester(core, books, dirty, {"1": object()}, trades)
+
+    assert ingest(trade_text("1")) is False
+    assert ingest(trade_text("2")) is True
+    assert [a for a, _ in trades] == ["2"] and dirty == {"2"}
 
 
 def test_an_order_book_has_the_method_the_compiled_path_calls() -> None:
