@@ -11,10 +11,10 @@ then ``StreamRunner.on_frame`` and ``on_event`` for what it leaves): a price
 change or a last trade is decoded, vetted and applied in one call
 (``BookRegistry.text_ingester``, the compiled ``bookcore`` where it was
 built; a trade is queued for the trade list there); the parser's fast path
-hands other vetted text frames, which the
-books apply as they are (``BookRegistry.apply_frame``); other frames go
-through typed events. Trades are queued for
-the recent-trades lists, which the flush writes along with the books.
+hands other vetted text frames, which the books apply as they are
+(``BookRegistry.apply_frame``); other frames go through typed events.
+Trades are queued for the recent-trades lists, which the flush writes along
+with the books.
 
 Messages are written with the venue's keys in the venue's order (as in
 its documented examples, ``tests/fixtures/polymarket/ws-market-*.json``: a

@@ -128,7 +128,7 @@ class StreamRunner:
 
     def on_frame(self, frame: MarketFrame) -> None:
         """What ``on_event`` does with an event, for a vetted frame of the
-        parser's fast path (most of the stream; called, not awaited):
+        parser's fast path (what ``on_text`` leaves; called, not awaited):
         applied to the books as it is, and typed only for resting paper
         orders on that token, so most messages never build an event. (A
         trade is queued as it is; the publisher's flush types the ones the

@@ -819,17 +819,6 @@ done:
     return result;
 }
 
-PyDoc_STRVAR(ingest_price_change_doc,
-"ingest_price_change(decode, books, dirty, watched, raw) -> bool\n\n"
-"The stream's whole path for one price_change text, in one call: decoded\n"
-"(decode: the PriceChangeFrame decoder's), vetted (vet_changes), applied\n"
-"(apply_price_change, then book._venue_top_differs(last) for each book\n"
-"whose venue top differs) and its tokens added to the dirty set. False,\n"
-"with nothing changed, for anything else: not a price change ending with\n"
-"its tag, not decodable, not vetted here, a token in watched (resting\n"
-"paper orders want the event first) or without its book and market. The\n"
-"caller then parses the text the general way.");
-
 /* True when raw ends with the price change's tag as the venue writes it:
  * the frame decoder would also take a text with no tag at all. */
 static int
@@ -842,8 +831,14 @@ ends_with_tag(PyObject *raw)
     return (int)found;
 }
 
-/* A price change's text, taken whole (see ingest_price_change_doc): a new
- * reference to True or False, NULL on error. */
+/* A price change's text (ending with its tag), taken whole: decoded
+ * (decode: the PriceChangeFrame decoder's), vetted (vet_changes), applied
+ * (apply_price_change, then book._venue_top_differs(last) for each book
+ * whose venue top differs) and its tokens added to dirty. False, with
+ * nothing changed, when it is not decodable or not vetted here, or names a
+ * token in watched (resting paper orders want the event first) or one
+ * without its book and market. A new reference to True or False, NULL on
+ * error. */
 static PyObject *
 take_price_change(PyObject *module, PyObject *decode, PyObject *books, PyObject *dirty,
                   PyObject *watched, PyObject *raw)
@@ -915,26 +910,6 @@ error:
     Py_XDECREF(done);
     Py_XDECREF(asset);
     return result;
-}
-
-static PyObject *
-ingest_price_change(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    if (nargs != 5 || !PyDict_CheckExact(args[1]) || !PySet_CheckExact(args[2])
-        || !PyDict_Check(args[3])) {
-        PyErr_SetString(PyExc_TypeError,
-            "ingest_price_change(decode, books: dict, dirty: set, watched: dict, raw)");
-        return NULL;
-    }
-    if (!configured())
-        return NULL;
-    PyObject *raw = args[4];
-    if (!PyUnicode_CheckExact(raw))
-        Py_RETURN_FALSE;
-    int tagged = ends_with_tag(raw);
-    if (tagged <= 0)
-        return tagged < 0 ? NULL : Py_NewRef(Py_False);
-    return take_price_change(module, args[0], args[1], args[2], args[3], raw);
 }
 
 /* 1 when a last trade's side is None, "BUY" or "SELL" (as the frame's vet). */
@@ -1032,12 +1007,16 @@ PyDoc_STRVAR(ingest_text_doc,
 "ingest_text(price_change_decode, frame_decode, trade_type, numbers, books,\n"
 "            dirty, watched, trade, raw) -> bool\n\n"
 "The stream's whole path for most of its texts, in one call. A price change\n"
-"(ending with its tag) as ingest_price_change takes it. A last trade (its\n"
-"tag in the text): decoded by frame_decode into a trade_type frame, vetted\n"
-"as LastTradePriceFrame.vet accepts (its fee text known to numbers),\n"
-"queued with trade(asset_id, frame), set as its book's last_trade_price\n"
-"and its token added to dirty. False, with nothing done, for anything else,\n"
-"for a token in watched and for one without its book and market.");
+"(ending with its tag): decoded by price_change_decode, vetted, applied as\n"
+"BookRegistry.apply_frame applies its frame (book._venue_top_differs(last)\n"
+"for each book whose venue top differs) and its tokens added to dirty. A\n"
+"last trade (its tag in the text): decoded by frame_decode into a\n"
+"trade_type frame, vetted as LastTradePriceFrame.vet accepts (its fee text\n"
+"known to numbers), queued with trade(asset_id, frame), set as its book's\n"
+"last_trade_price and its token added to dirty. False, with nothing done,\n"
+"for anything else, for a token in watched (resting paper orders take the\n"
+"event before the book changes) and for one without its book and market:\n"
+"the caller parses those the general way.");
 
 static PyObject *
 ingest_text(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -1194,7 +1173,6 @@ static PyMethodDef methods[] = {
     {"vet_trade", (PyCFunction)(void (*)(void))vet_trade, METH_FASTCALL, vet_trade_doc},
     {"apply_changes", (PyCFunction)(void (*)(void))apply_changes, METH_FASTCALL, apply_changes_doc},
     {"apply_price_change", (PyCFunction)(void (*)(void))apply_price_change, METH_FASTCALL, apply_price_change_doc},
-    {"ingest_price_change", (PyCFunction)(void (*)(void))ingest_price_change, METH_FASTCALL, ingest_price_change_doc},
     {"ingest_text", (PyCFunction)(void (*)(void))ingest_text, METH_FASTCALL, ingest_text_doc},
     {"load_levels", (PyCFunction)(void (*)(void))load_levels, METH_FASTCALL, load_levels_doc},
     {"one_asset", one_asset, METH_O, one_asset_doc},

@@ -31,7 +31,6 @@ vet_levels = _core.vet_levels
 vet_trade = _core.vet_trade
 apply_changes = _core.apply_changes
 apply_price_change = _core.apply_price_change
-ingest_price_change = _core.ingest_price_change
 ingest_text = _core.ingest_text
 load_levels = _core.load_levels
 one_asset = _core.one_asset

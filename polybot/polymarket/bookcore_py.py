@@ -147,7 +147,7 @@ def apply_price_change(
 _TAG_ENDS = ('"event_type":"price_change"}', '"event_type": "price_change"}')
 
 
-def ingest_price_change(
+def _ingest_price_change(
     decode: Callable[[str], Any],
     books: dict[str, Any],
     dirty: set[str],
@@ -197,7 +197,7 @@ def ingest_text(
     if type(raw) is not str:
         return False
     if raw.endswith(_TAG_ENDS):
-        return ingest_price_change(price_change_decode, books, dirty, watched, raw)
+        return _ingest_price_change(price_change_decode, books, dirty, watched, raw)
     if _TRADE_TAGS[0] not in raw and _TRADE_TAGS[1] not in raw:
         return False
     try:

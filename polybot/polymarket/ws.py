@@ -532,8 +532,8 @@ class MarketStream(_Stream[MarketEvent]):
     it is called, not awaited, so the bulk of the stream costs no coroutine.
     ``on_text`` (with ``on_frame``) is offered each frame's text before it is
     parsed, and handles what it can whole (most of the stream: one call per
-    price change or last trade, ``BookRegistry.text_ingester``); it returns False for the
-    rest, which is parsed as above.
+    price change or last trade, ``BookRegistry.text_ingester``); it returns
+    False for the rest, which is parsed as above.
     """
 
     channel = "market"

@@ -297,9 +297,11 @@ def test_an_interrupt_while_decoding_is_not_swallowed(core: Any) -> None:
     def interrupted(raw: str) -> Any:
         raise KeyboardInterrupt
 
-    raw = text([change("1", "0.45", "5", "BUY", None, None)])
+    args = (LastTradePriceFrame, VETTED_NUMBERS, registry()._books, set(), {}, print)
     with pytest.raises(KeyboardInterrupt):
-        core.ingest_price_change(interrupted, registry()._books, set(), {}, raw)
+        core.ingest_text(interrupted, FRAME_DECODE, *args, text([]))
+    with pytest.raises(KeyboardInterrupt):
+        core.ingest_text(PRICE_CHANGE_DECODE, interrupted, *args, trade_text())
 
 
 def test_text_ingester_holds_the_registry_the_dirty_set_and_the_watched_tokens() -> (
