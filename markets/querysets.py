@@ -32,6 +32,14 @@ SEARCH_MAX_LENGTH = 200
 # Letters and digits only: a term made of these cannot carry tsquery syntax
 # (& | ! : * ( ) quotes), so it is safe inside a raw to_tsquery().
 _PLAIN_TERM = re.compile(r"[^\W_]+")
+# A hyphen inside a word ("us-president-2028", "covid-19"). The slug is
+# indexed as its words, unstemmed ('simple', the hyphens made spaces), but
+# the parser reads a hyphenated query as one compound token that no slug
+# contains, so a pasted slug found nothing. Read as spaces, and also matched
+# unstemmed, it finds the slug's words; a leading "-" (websearch's "not")
+# is left alone.
+_HYPHEN_IN_WORD = re.compile(r"(?<=[^\W_])-(?=[^\W_])")
+SLUG_CONFIG = "simple"
 
 
 def search_query(text: str) -> SearchQuery | None:
@@ -39,10 +47,13 @@ def search_query(text: str) -> SearchQuery | None:
     -exclusions, or) plus, while they are still typing, the last word as a
     prefix, so "bitc" already finds bitcoin. None when there is nothing to
     search for."""
-    text = " ".join(text.split())[:SEARCH_MAX_LENGTH]
+    slug_like = _HYPHEN_IN_WORD.search(text) is not None
+    text = " ".join(_HYPHEN_IN_WORD.sub(" ", text).split())[:SEARCH_MAX_LENGTH]
     if not text:
         return None
     full = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+    if slug_like:
+        full |= SearchQuery(text, search_type="websearch", config=SLUG_CONFIG)
     prefix = _prefix_query(text)
     return full | prefix if prefix is not None else full
 

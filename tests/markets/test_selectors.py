@@ -96,6 +96,19 @@ def test_it_finds_a_market_by_a_part_of_its_slug(catalogue) -> None:
     assert _questions(search="btc") == ["Will Bitcoin close above $150k in 2026?"]
 
 
+def test_it_finds_a_market_by_its_whole_slug(catalogue) -> None:
+    assert _questions(search="us-president-2028") == [
+        "Who will win the 2028 presidential election?"
+    ]
+    assert _questions(search="fed-cut-dec") == ["Will the Fed cut rates in December?"]
+
+
+def test_a_leading_hyphen_still_excludes_a_word(catalogue) -> None:
+    assert _questions(search="will -bitcoin -fed") == [
+        "Who will win the 2028 presidential election?"
+    ]
+
+
 def test_it_finds_a_market_by_a_word_of_its_description(catalogue) -> None:
     assert _questions(search="FOMC") == ["Will the Fed cut rates in December?"]
 
