@@ -98,10 +98,20 @@ CACHES = {
     }
 }
 
+# A consumer waits for its next message in a blocking BZPOPMIN of up to 5 s
+# (channels_redis' brpop_timeout). redis-py 8 reads with a 5 s socket timeout
+# by default, so an idle page's consumer (no push for 5 s) died on "Timeout
+# reading" and the page fell back to polling: the read must outlast the block.
+CHANNEL_LAYER_SOCKET_TIMEOUT = 15
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "polybot:channels"},
+        "CONFIG": {
+            "hosts": [
+                {"address": REDIS_URL, "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT}
+            ],
+            "prefix": "polybot:channels",
+        },
     }
 }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit, urlunsplit
 
 from .base import *  # noqa: F403
-from .base import CACHES, CHANNEL_LAYERS, REDIS_URL, env
+from .base import CACHES, CHANNEL_LAYER_SOCKET_TIMEOUT, CHANNEL_LAYERS, REDIS_URL, env
 
 SECRET_KEY = "test-secret-key-not-for-production"
 DEBUG = False
@@ -34,7 +34,9 @@ def _redis_db(url: str, db: int) -> str:
 TEST_REDIS_URL = _redis_db(REDIS_URL, env.int("POLYBOT_TEST_REDIS_DB", default=15))
 CACHES["default"]["LOCATION"] = TEST_REDIS_URL
 CACHES["default"]["KEY_PREFIX"] = "polybot-test"
-CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [TEST_REDIS_URL]
+CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
+    {"address": TEST_REDIS_URL, "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT}
+]
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "polybot-test:channels"
 CELERY_BROKER_URL = TEST_REDIS_URL
 CELERY_RESULT_BACKEND = TEST_REDIS_URL
