@@ -19,10 +19,8 @@ from hypothesis import strategies as st
 from polybot.polymarket import bookcore, bookcore_py
 from polybot.polymarket.book import OrderBook, _BookSide
 from polybot.polymarket.parsing import (
-    _ONE,
     _SIZE_DECIMALS,
     _SIZE_DIGITS,
-    _ZERO,
     PRICES,
     RawChange,
     RawLevel,
@@ -30,16 +28,7 @@ from polybot.polymarket.parsing import (
     _timestamp_ok,
     plain_size,
 )
-
-try:
-    from polybot.polymarket import _bookcore
-except ImportError:  # not built here: only the twin is tested
-    _bookcore = None
-
-# Both, whichever of them parsing configured (POLYBOT_BOOKCORE=python: the twin).
-for core in filter(None, (_bookcore, bookcore_py)):
-    core.configure(PRICES.values, PRICES.get, _ZERO, _ONE)
-compiled = pytest.mark.skipif(_bookcore is None, reason="_bookcore.c not built")
+from tests.polymarket.cores import _bookcore, compiled
 
 # Prices vetted before the test (in the cache) and ones never seen, which
 # the vetting must leave to Python; "0.5"/"0.50" are one price.

@@ -17,8 +17,6 @@ from hypothesis import strategies as st
 from polybot.polymarket import bookcore_py
 from polybot.polymarket.book import BookRegistry, OrderBook
 from polybot.polymarket.parsing import (
-    _ONE,
-    _ZERO,
     FRAME_DECODE,
     PRICE_CHANGE_DECODE,
     PRICES,
@@ -28,16 +26,7 @@ from polybot.polymarket.parsing import (
     _text_number,
     parse_market_items,
 )
-
-try:
-    from polybot.polymarket import _bookcore
-except ImportError:  # not built here: only the twin is tested
-    _bookcore = None
-
-for core in filter(None, (_bookcore, bookcore_py)):
-    core.configure(PRICES.values, PRICES.get, _ZERO, _ONE)
-CORES = [c for c in (_bookcore, bookcore_py) if c is not None]
-compiled = pytest.mark.skipif(_bookcore is None, reason="_bookcore.c not built")
+from tests.polymarket.cores import CORES, _bookcore, compiled
 
 KNOWN = ("0.4", "0.45", "0.5", "0.55", "0.6")
 for text in KNOWN:
